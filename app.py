@@ -1,0 +1,46 @@
+"""Neural Playground — see and train the classic neural networks.
+
+    python app.py          # serves on GRADIO_SERVER_NAME:GRADIO_SERVER_PORT (default 127.0.0.1:7860)
+
+Tests and benchmarks import ``build_demo()`` and launch it themselves.
+"""
+
+import gradio as gr
+
+from playground.ui import cnn, header, i18n, soon
+
+CSS = """
+#cnn-canvas { max-width: 420px; }
+#cnn-status p { font-size: 1.05rem; }
+footer { visibility: hidden; }
+"""
+MAX_FILE_SIZE = "10mb"  # uploads larger than this are refused before they reach any handler
+
+
+def _ping() -> str:
+    """A no-op endpoint: the baseline round trip for benchmarks and health checks."""
+    return "pong"
+
+
+def build_demo() -> gr.Blocks:
+    with gr.Blocks(title="Neural Playground") as demo:
+        header.build(demo)
+        with gr.Tabs():
+            with gr.Tab(i18n.t("tab.cnn"), id="cnn"):
+                cnn.build(demo)
+            for name in ("mlp", "rnn", "generative", "transformer", "jobs"):
+                with gr.Tab(i18n.t(f"tab.{name}"), id=name):
+                    soon.build(name)
+        gr.api(_ping, api_name="ping")
+    # Inference is short and CPU-bound on 2 cores: a few at a time keeps each stroke's answer quick.
+    demo.queue(default_concurrency_limit=4, max_size=128)
+    return demo
+
+
+def launch_kwargs() -> dict:
+    return dict(i18n=i18n.table(), css=CSS, theme=gr.themes.Soft(), max_file_size=MAX_FILE_SIZE,
+                show_error=True)
+
+
+if __name__ == "__main__":
+    build_demo().launch(**launch_kwargs())

@@ -1,0 +1,117 @@
+"""One training loop for every architecture: batch → loss → backward → clip → step.
+
+The model module supplies the data and the loss (see ``playground/models/__init__.py``); the engine
+owns the optimiser (AdamW with a one-cycle learning-rate schedule, Smith & Topin 2017), gradient
+clipping, the stop check and the evaluation after each epoch. No threads, files, plots or prints:
+``train.py``, ``bench/`` and the job system all call :func:`fit` and read what it returns or what it
+reports through the callbacks.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+import torch.nn as nn
+
+
+class NonFiniteLoss(RuntimeError):
+    """The loss became NaN or infinite: the run diverged (usually a learning rate far too high)."""
+
+
+@dataclass
+class Result:
+    model: nn.Module
+    steps: int  # optimiser steps taken
+    total_steps: int  # steps planned
+    stopped: bool  # True when should_stop() ended the run early
+    seconds: float
+    history: dict[str, list] = field(default_factory=dict)  # metric name → [(step, value), …]
+    final: dict[str, float] = field(default_factory=dict)  # last evaluation
+
+
+def pick_device(requested: str = "auto") -> torch.device:
+    """"auto" → CUDA when there is a GPU, else CPU; "cpu" / "cuda" as asked (cuda must exist)."""
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was asked for but no CUDA GPU is available")
+    if requested not in ("cpu", "cuda"):
+        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {requested!r}")
+    return torch.device(requested)
+
+
+def fit(arch, cfg, model: nn.Module | None = None, device: str | torch.device = "cpu",
+        on_step: Callable[[int, int, dict], None] | None = None,
+        on_epoch: Callable[[int, dict], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        log_every: int = 5, clip: float = 1.0) -> Result:
+    """Train ``model`` (built from ``cfg`` when None) with the model module ``arch``.
+
+    on_step(step, total_steps, metrics) is called every ``log_every`` steps with the mean training
+    loss since the last call (``train_loss``) and any extra metrics of the loss function;
+    on_epoch(epoch, metrics) after each epoch's evaluation. should_stop() is checked before every
+    step; when it returns True the loop ends cleanly and the model keeps what it has learned.
+    Raises ``NonFiniteLoss`` when the loss stops being finite.
+    """
+    device = torch.device(device)
+    torch.manual_seed(cfg.seed)
+    generator = torch.Generator().manual_seed(cfg.seed)
+    model = (model if model is not None else arch.build(cfg)).to(device)
+    data = arch.train_data(cfg, device)
+    total = len(data) * cfg.epochs
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=getattr(cfg, "weight_decay", 0.0))
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=max(total, 1),
+                                                pct_start=0.2)
+    history: dict[str, list] = {}
+    final: dict[str, float] = {}
+    step, stopped, t0 = 0, False, time.perf_counter()
+    running: dict[str, float] = {}
+    n_running = 0
+
+    def record(name, value):
+        history.setdefault(name, []).append((step, value))
+
+    for epoch in range(cfg.epochs):
+        model.train()
+        for batch in data.epoch(generator):
+            if should_stop is not None and should_stop():
+                stopped = True
+                break
+            loss, extra = arch.loss(model, batch)
+            value = loss.item()
+            if not math.isfinite(value):
+                raise NonFiniteLoss(f"the loss became {value} at step {step + 1} "
+                                    f"(learning rate {cfg.lr:g} is probably too high)")
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if clip:
+                nn.utils.clip_grad_norm_(model.parameters(), clip)
+            opt.step()
+            sched.step()
+            step += 1
+            for k, v in {"train_loss": value, **extra}.items():
+                running[k] = running.get(k, 0.0) + v
+            n_running += 1
+            if step % log_every == 0 or step == total:
+                metrics = {k: v / n_running for k, v in running.items()}
+                for k, v in metrics.items():
+                    record(k, v)
+                running, n_running = {}, 0
+                if on_step is not None:
+                    on_step(step, total, metrics)
+        if stopped and step == 0:
+            break
+        final = arch.evaluate(model, cfg)
+        for k, v in final.items():
+            record(k, v)
+        if on_epoch is not None:
+            on_epoch(epoch, final)
+        if stopped:
+            break
+    model.eval()
+    return Result(model=model, steps=step, total_steps=total, stopped=stopped,
+                  seconds=time.perf_counter() - t0, history=history, final=final)

@@ -1,0 +1,171 @@
+"""Every visible string of the app, in English and 中文, in one table.
+
+Components take ``t("key")`` (a ``gr.I18n`` key, translated in the browser). Text made on the server
+(status lines, warnings, errors) goes through ``msg(key, request)``, which answers in the language of
+the page: the ``np_lang`` cookie set by the language switch, else the browser's Accept-Language.
+Long texts (the theory panels) live in ``text/<lang>/<name>.md`` and are read into the table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+from gradio.i18n import I18nData
+
+from playground import data
+
+LANGS = ("en", "zh")
+TEXT = Path(__file__).resolve().parent / "text"
+
+STRINGS: dict[str, dict[str, str]] = {
+    "en": {
+        "app.title": "# Neural Playground",
+        "app.tagline": "See and train the classic neural networks — draw, type, slide and watch them work.",
+        "app.language": "Language",
+        "tab.cnn": "CNN · draw a digit",
+        "tab.mlp": "FNN / MLP",
+        "tab.rnn": "RNN · LSTM · GRU",
+        "tab.generative": "AE · VAE · GAN",
+        "tab.transformer": "Transformer",
+        "tab.jobs": "Training jobs",
+        "soon.title": "### Coming soon",
+        "soon.mlp": "Two-dimensional toy datasets and a decision boundary that moves while the network trains.",
+        "soon.rnn": "Type a sequence and let an RNN, LSTM or GRU continue it; watch hidden states and gates per character.",
+        "soon.generative": "Move latent sliders and watch a VAE or GAN draw digits; encode your own drawing.",
+        "soon.transformer": "Type text and see where each attention head looks, layer by layer.",
+        "soon.jobs": "Train any model in the background and watch its loss curve stream live.",
+        "cnn.intro": "Draw a digit from 0 to 9 in the box. The network reads it after every stroke: "
+                     "see what it sees, how sure it is, and what lights up inside it.",
+        "cnn.canvas": "Draw a digit here",
+        "cnn.clear": "Clear",
+        "cnn.prediction": "Prediction",
+        "cnn.probabilities": "Probability of each digit",
+        "cnn.sees": "What the model sees (28×28)",
+        "cnn.saliency": "Saliency: pixels that drove the decision",
+        "cnn.inside": "Inside the network: feature maps",
+        "cnn.inside_help": "The first 16 channels of each convolution block (after ReLU), brighter = stronger. "
+                           "Early layers respond to strokes and edges; later ones to larger parts of the digit.",
+        "cnn.conv1": "Block 1 · conv 1 (28×28)",
+        "cnn.conv2": "Block 1 · conv 2 (28×28)",
+        "cnn.conv3": "Block 2 · conv 3 (14×14)",
+        "cnn.conv4": "Block 2 · conv 4 (14×14)",
+        "cnn.upload": "…or upload a picture of a digit",
+        "cnn.upload_image": "Image (PNG, JPEG, …)",
+        "cnn.json": "API answer (JSON)",
+        "cnn.theory": "Theory: convolution, padding, pooling",
+        "cnn.status_ready": "Draw a digit to begin.",
+        "cnn.status_result": "Model: {model} · read as **{label}** with {confidence:.0%} confidence.",
+        "cnn.model_pretrained": "pretrained CNN (held-out accuracy {acc:.2%})",
+        "table.layer": "Layer",
+        "table.type": "Operation",
+        "table.shape": "Output shape",
+        "table.params": "Parameters",
+        "table.total": "Total",
+        "table.title": "### The shape table of this tab's model",
+        "table.note": "Computed from a forward pass of the real model (B = batch size).",
+    },
+    "zh": {
+        "app.title": "# 神经网络游乐场 Neural Playground",
+        "app.tagline": "观察并亲手训练经典神经网络——画一画、打打字、拖动滑块，看它们如何工作。",
+        "app.language": "语言",
+        "tab.cnn": "CNN · 手写数字",
+        "tab.mlp": "前馈网络 / MLP",
+        "tab.rnn": "RNN · LSTM · GRU",
+        "tab.generative": "自编码器 · VAE · GAN",
+        "tab.transformer": "Transformer",
+        "tab.jobs": "训练任务",
+        "soon.title": "### 即将推出",
+        "soon.mlp": "二维玩具数据集，训练过程中决策边界实时移动。",
+        "soon.rnn": "输入一段序列，让 RNN、LSTM 或 GRU 接着写；逐字符查看隐藏状态和各个门。",
+        "soon.generative": "拖动隐变量滑块，看 VAE 或 GAN 画出数字；对你自己画的数字进行编码。",
+        "soon.transformer": "输入文本，逐层查看每个注意力头在看哪里。",
+        "soon.jobs": "在后台训练任意模型，实时查看损失曲线。",
+        "cnn.intro": "在方框里写一个 0 到 9 的数字。每画一笔，网络都会重新识别："
+                     "看看它看到了什么、有多确定，以及内部哪些部分被激活。",
+        "cnn.canvas": "在这里写一个数字",
+        "cnn.clear": "清除",
+        "cnn.prediction": "识别结果",
+        "cnn.probabilities": "每个数字的概率",
+        "cnn.sees": "模型看到的输入（28×28）",
+        "cnn.saliency": "显著图：影响判断的像素",
+        "cnn.inside": "网络内部：特征图",
+        "cnn.inside_help": "每个卷积块（ReLU 之后）的前 16 个通道，越亮表示响应越强。"
+                           "浅层对笔画和边缘有反应，深层对数字中更大的部件有反应。",
+        "cnn.conv1": "第 1 块 · 卷积 1（28×28）",
+        "cnn.conv2": "第 1 块 · 卷积 2（28×28）",
+        "cnn.conv3": "第 2 块 · 卷积 3（14×14）",
+        "cnn.conv4": "第 2 块 · 卷积 4（14×14）",
+        "cnn.upload": "……或者上传一张数字图片",
+        "cnn.upload_image": "图片（PNG、JPEG 等）",
+        "cnn.json": "API 返回结果（JSON）",
+        "cnn.theory": "原理：卷积、填充、池化",
+        "cnn.status_ready": "写一个数字开始吧。",
+        "cnn.status_result": "模型：{model} · 识别为 **{label}**，置信度 {confidence:.0%}。",
+        "cnn.model_pretrained": "预训练 CNN（留出集准确率 {acc:.2%}）",
+        "table.layer": "层",
+        "table.type": "运算",
+        "table.shape": "输出形状",
+        "table.params": "参数量",
+        "table.total": "合计",
+        "table.title": "### 本页模型的形状表",
+        "table.note": "由真实模型的一次前向传播计算得出（B 为批大小）。",
+    },
+}
+
+# Messages of the data layer's errors: English comes from playground.data, 中文 is here.
+STRINGS["en"].update({f"err.{code}": text for code, text in data.ERRORS.items()})
+STRINGS["zh"].update({
+    "err.blank": "还没有可以识别的数字：请先写一个（或上传一张有数字的图片）。",
+    "err.not_image": "无法读取这个文件：它不是图片（支持 PNG、JPEG、GIF、BMP、WebP）。",
+    "err.too_large": "图片为 {w}×{h} 像素，最大只接受 {max}×{max}。",
+    "err.too_small": "图片为 {w}×{h} 像素，至少要 {min}×{min} 才能容纳一个数字。",
+    "err.too_many_bytes": "文件太大（最大 {mb} MB）。",
+    "err.no_image": "没有收到图片。",
+    "err.internal": "出了点问题，请再试一次。",
+})
+
+
+def _load_texts() -> None:
+    for lang in LANGS:
+        for path in sorted((TEXT / lang).glob("*.md")):
+            STRINGS[lang][f"text.{path.stem}"] = path.read_text(encoding="utf-8")
+
+
+_load_texts()
+assert set(STRINGS["en"]) == set(STRINGS["zh"]), set(STRINGS["en"]) ^ set(STRINGS["zh"])
+
+
+def table() -> gr.I18n:
+    """The whole table, for ``launch(i18n=...)``: build it after the tabs have added their texts."""
+    return gr.I18n(**STRINGS)
+
+
+def add(key: str, texts: dict[str, str]) -> None:
+    """Add a text made at build time (e.g. a theory panel with its live table) in every language."""
+    for lang in LANGS:
+        STRINGS[lang][key] = texts[lang]
+
+
+def t(key: str) -> I18nData:
+    """A translated string for a component (resolved in the browser)."""
+    if not all(key in STRINGS[lang] for lang in LANGS):
+        raise KeyError(f"missing i18n key {key!r}")
+    return I18nData(key)
+
+
+def lang_of(request: gr.Request | None) -> str:
+    """The page's language: the switch's cookie, else the browser's first choice, else English."""
+    if request is None:
+        return "en"
+    cookie = (getattr(request, "cookies", None) or {}).get("np_lang")
+    if cookie in LANGS:
+        return cookie
+    accept = (request.headers.get("accept-language") or "").lower()
+    return "zh" if accept.startswith("zh") else "en"
+
+
+def msg(key: str, request: gr.Request | None = None, lang: str | None = None, **params) -> str:
+    """A server-made message in the page's language, formatted with ``params``."""
+    lang = lang or lang_of(request)
+    return STRINGS[lang][key].format(**params)

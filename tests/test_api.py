@@ -1,0 +1,82 @@
+"""The public API of the launched app, through gradio_client, as a user's script would call it."""
+
+import io
+
+import numpy as np
+import pytest
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+from playground import data
+
+
+def _save(tmp_path, name, img: Image.Image, fmt=None):
+    path = tmp_path / name
+    img.save(path, format=fmt)
+    return str(path)
+
+
+def _digit(i):
+    x, y = data.load_digits("test")
+    return x[i].numpy(), int(y[i])
+
+
+def test_api_lists_the_public_endpoints(client):
+    names = set(client.view_api(return_format="dict", print_info=False)["named_endpoints"])
+    assert {"/classify_digit", "/ping"} <= names
+
+
+@pytest.mark.parametrize("variant", ["dark_on_light_rgb", "light_on_dark_gray", "transparent_rgba",
+                                     "jpeg_large"])
+def test_classify_digit_reads_held_out_digits_in_any_format(client, tmp_path, variant):
+    correct = 0
+    for i in range(10):
+        d, label = _digit(100 + i)
+        gray = Image.fromarray(d)
+        if variant == "dark_on_light_rgb":
+            path = _save(tmp_path, f"{i}.png", Image.fromarray(255 - d).resize((280, 280)).convert("RGB"))
+        elif variant == "light_on_dark_gray":
+            path = _save(tmp_path, f"{i}.png", gray.resize((64, 64)))
+        elif variant == "transparent_rgba":
+            rgba = np.zeros((28, 28, 4), np.uint8)
+            rgba[..., 3] = d
+            path = _save(tmp_path, f"{i}.png", Image.fromarray(rgba).resize((200, 200)))
+        else:
+            path = _save(tmp_path, f"{i}.jpg", Image.fromarray(255 - d).resize((1200, 900)), "JPEG")
+        out = client.predict(handle_file(path), api_name="/classify_digit")
+        assert set(out) == {"label", "probabilities"}
+        assert len(out["probabilities"]) == 10 and abs(sum(out["probabilities"]) - 1) < 1e-4
+        assert out["label"] == int(np.argmax(out["probabilities"]))
+        correct += out["label"] == label
+    assert correct >= 9, f"only {correct}/10 held-out digits read correctly as {variant}"
+
+
+@pytest.mark.parametrize("name, payload, message", [
+    ("blank.png", "blank", "no digit to read"),
+    ("notes.png", b"this is plain text, not a picture", "not an image"),
+    ("random.jpg", bytes(np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8)), "not an image"),
+    ("wide.png", "wide", "largest accepted"),
+    ("tiny.png", "tiny", "at least"),
+])
+def test_classify_digit_answers_bad_input_clearly_and_keeps_serving(client, tmp_path, name, payload, message):
+    path = tmp_path / name
+    if payload == "blank":
+        Image.new("RGB", (280, 280), "white").save(path)
+    elif payload == "wide":
+        Image.new("L", (10_000, 10), 255).save(path)
+    elif payload == "tiny":
+        Image.new("L", (2, 2), 0).save(path)
+    else:
+        path.write_bytes(payload)
+    with pytest.raises(AppError, match=message):
+        client.predict(handle_file(str(path)), api_name="/classify_digit")
+    assert client.predict(api_name="/ping") == "pong"
+
+
+def test_uploads_over_the_size_limit_are_refused(client, tmp_path):
+    path = tmp_path / "big.png"
+    path.write_bytes(b"\x89PNG" + b"\x00" * (11 * 1024 * 1024))
+    with pytest.raises(Exception):
+        client.predict(handle_file(str(path)), api_name="/classify_digit")
+    assert client.predict(api_name="/ping") == "pong"
