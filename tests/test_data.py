@@ -127,3 +127,21 @@ def test_read_image_refuses_bad_files_with_a_clear_message(payload, message):
         payload = _png(Image.new("L", (3, 3), 255))
     with pytest.raises(data.ImageError, match=message):
         data.read_image(payload)
+
+
+@pytest.mark.parametrize("width", [4, 10, 20, 30])
+def test_stroke_width_measures_a_pen_line(width):
+    img = Image.new("L", (200, 200), 0)
+    from PIL import ImageDraw
+    ImageDraw.Draw(img).line([(30, 100), (170, 100)], fill=255, width=width)
+    assert data.stroke_width(np.asarray(img) > 127) == pytest.approx(width, rel=0.15, abs=1.0)
+
+
+def test_fat_and_hairline_strokes_are_brought_to_mnist_width():
+    lo, mid, hi = data.MNIST_STROKE
+    for width in (2, 45):
+        img = Image.new("L", (280, 280), 0)
+        from PIL import ImageDraw
+        ImageDraw.Draw(img).line([(140, 30), (140, 250)], fill=255, width=width)
+        work = data.normalize_stroke(data._crop(np.asarray(img, np.float32) / 255))
+        assert lo <= data.stroke_width(np.pad(work > 0.4, 2)) <= hi, width

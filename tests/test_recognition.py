@@ -90,7 +90,8 @@ def stroke_image(digit: int, width: int, scale: float = 1.0, offset=(0, 0), size
 
 @pytest.mark.parametrize("digit", sorted(STROKES))
 @pytest.mark.parametrize("width, scale, offset", [(18, 1.0, (0, 0)), (8, 1.0, (0, 0)), (30, 1.0, (0, 0)),
-                                                  (18, 0.4, (-70, 60)), (12, 0.5, (80, -80))])
+                                                  (18, 0.4, (-70, 60)), (12, 0.5, (80, -80)),
+                                                  (34, 0.45, (0, 0)), (3, 1.0, (0, 0))])
 def test_pen_drawn_digits_are_recognised(model, digit, width, scale, offset):
     cnn = models.get("cnn")
     probs = cnn.predict(model, data.to_mnist(data.ink_map(stroke_image(digit, width, scale, offset))))

@@ -143,11 +143,12 @@ def build(demo: gr.Blocks) -> None:
     upload.upload(on_upload, upload, outputs, api_visibility="private")
     api_file.upload(classify_digit, api_file, answer, api_name="classify_digit")
     clear.click(None, js=SELECT_BRUSH_JS)
-    demo.load(None, js=SELECT_BRUSH_JS)
+    demo.load(None, js=ON_LOAD_JS)
 
 
-# Gradio's Sketchpad starts with no tool selected (and again after a clear): select the Brush so the
-# page is ready to draw at once. Retries while the editor mounts.
+# Gradio 6.31's Sketchpad starts with no tool selected (and again after a clear): select the Brush so
+# the page is ready to draw at once, retrying while the editor mounts. On some loads it also lays its
+# drawing area out at the wrong width; a few resize events make it measure itself again.
 SELECT_BRUSH_JS = """
 (...args) => {
   let n = 0;
@@ -158,5 +159,12 @@ SELECT_BRUSH_JS = """
   };
   setTimeout(tick, 50);
   return args;
+}
+"""
+
+ON_LOAD_JS = """
+(...args) => {
+  for (const ms of [100, 500, 1500]) setTimeout(() => window.dispatchEvent(new Event('resize')), ms);
+  return (""" + SELECT_BRUSH_JS + """)(...args);
 }
 """

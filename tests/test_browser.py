@@ -1,0 +1,90 @@
+"""The app in a real Chromium: draw with the mouse, read the answer from the page, switch language."""
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+expect = pytest.importorskip("playwright.sync_api").expect
+
+# Strokes in units of the drawing area's half-width, from its centre: what a person does with a mouse.
+STROKES = {
+    1: [[(0.0, -0.6), (0.0, 0.6)]],
+    7: [[(-0.45, -0.55), (0.45, -0.55), (-0.1, 0.65)]],
+    0: [[(0.0, -0.6), (-0.4, -0.35), (-0.45, 0.2), (-0.2, 0.6), (0.2, 0.6), (0.45, 0.2), (0.4, -0.35),
+         (0.0, -0.6)]],
+    4: [[(0.2, -0.65), (-0.45, 0.2), (0.5, 0.2)], [(0.2, -0.3), (0.2, 0.7)]],
+}
+
+
+def open_cnn_tab(page, url):
+    page.goto(url)
+    canvas = page.locator("#cnn-canvas canvas").first
+    expect(canvas).to_be_visible()
+    brush = page.locator('#cnn-canvas button[aria-label="Brush"]')
+    expect(brush).to_have_class(re.compile("highlight"))  # ready to draw without choosing a tool
+    return canvas
+
+
+def draw(page, digit, radius=80):
+    """Draw ``digit`` around the centre of the Sketchpad's white drawing area."""
+    canvas = page.locator("#cnn-canvas canvas").first
+    box = canvas.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    for stroke in STROKES[digit]:
+        page.mouse.move(cx + stroke[0][0] * radius, cy + stroke[0][1] * radius)
+        page.mouse.down()
+        for x, y in stroke[1:]:
+            page.mouse.move(cx + x * radius, cy + y * radius, steps=12)
+        page.mouse.up()
+
+
+def predicted(page):
+    return page.locator('#cnn-label [data-testid="label-output-value"]')
+
+
+@pytest.mark.parametrize("digit", [1, 7, 0, 4, 7, 1])
+def test_drawing_a_digit_on_a_fresh_page_shows_its_prediction(page, app_url, digit):
+    open_cnn_tab(page, app_url)  # a new page load each time: the canvas layout varies between loads
+    expect(page.locator("#cnn-status")).to_contain_text("Draw a digit to begin")
+    draw(page, digit)
+    expect(predicted(page)).to_have_text(str(digit), timeout=30_000)
+    expect(page.locator("#cnn-status")).to_contain_text(f"read as {digit}")
+    expect(page.locator("#cnn-sees img")).to_be_visible()
+    expect(page.locator("#cnn-saliency img")).to_be_visible()
+    expect(page.locator("#cnn-conv4 img")).to_be_visible()
+
+
+def test_clear_empties_the_answer_and_the_brush_is_ready_again(page, app_url):
+    open_cnn_tab(page, app_url)
+    draw(page, 1)
+    expect(predicted(page)).to_have_text("1", timeout=30_000)
+    page.locator("#cnn-clear").click()
+    expect(page.locator("#cnn-status")).to_contain_text("Draw a digit to begin", timeout=30_000)
+    expect(predicted(page)).to_have_count(0)
+    expect(page.locator('#cnn-canvas button[aria-label="Brush"]')).to_have_class(re.compile("highlight"))
+    draw(page, 7)
+    expect(predicted(page)).to_have_text("7", timeout=30_000)
+
+
+def test_language_switch_changes_the_page_and_the_servers_messages(page, app_url):
+    open_cnn_tab(page, app_url)
+    page.locator("#lang-zh").click()
+    expect(page.get_by_role("tab", name="CNN · 手写数字")).to_be_visible()
+    draw(page, 7)
+    expect(page.locator("#cnn-status")).to_contain_text("识别为 7", timeout=30_000)
+    page.reload()
+    expect(page.get_by_role("tab", name="CNN · 手写数字")).to_be_visible()  # the choice is remembered
+    page.locator("#lang-en").click()
+    expect(page.get_by_role("tab", name="CNN · draw a digit")).to_be_visible()
+
+
+def test_a_chinese_browser_gets_the_chinese_page(browser, app_url):
+    context = browser.new_context(locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(app_url)
+        expect(page.get_by_role("tab", name="CNN · 手写数字")).to_be_visible(timeout=30_000)
+        expect(page.locator("#cnn-status")).to_contain_text("写一个数字开始吧")
+    finally:
+        context.close()
