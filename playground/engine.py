@@ -18,6 +18,11 @@ import torch
 import torch.nn as nn
 
 
+# One-cycle schedule: warm up over the first 10 % of the steps from lr/10 to lr, then anneal to ~0.
+# A short warm-up from a not-too-small rate lets a fresh model learn from its first steps.
+WARMUP_FRACTION, START_DIV = 0.1, 10.0
+
+
 class NonFiniteLoss(RuntimeError):
     """The loss became NaN or infinite: the run diverged (usually a learning rate far too high)."""
 
@@ -65,7 +70,7 @@ def fit(arch, cfg, model: nn.Module | None = None, device: str | torch.device = 
     total = len(data) * cfg.epochs
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=getattr(cfg, "weight_decay", 0.0))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=max(total, 1),
-                                                pct_start=0.2)
+                                                pct_start=WARMUP_FRACTION, div_factor=START_DIV)
     history: dict[str, list] = {}
     final: dict[str, float] = {}
     step, stopped, t0 = 0, False, time.perf_counter()

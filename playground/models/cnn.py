@@ -39,7 +39,7 @@ class Config:
     dropout: float = bounded(0.3, 0.0, 0.8, "dropout before each linear layer")
     lr: float = bounded(3e-3, 1e-5, 10.0, "peak learning rate (AdamW, one-cycle schedule)")
     weight_decay: float = bounded(1e-4, 0.0, 0.1, "AdamW weight decay")
-    batch_size: int = bounded(128, 8, 1024, "images per step")
+    batch_size: int = bounded(64, 8, 1024, "images per step")
     epochs: int = bounded(20, 1, 50, "passes over the training digits")
     augment: bool = choice(True, (True, False), "random warps and stroke widths while training")
     data: str = choice("bundled", ("bundled", "mnist"), "bundled 8k digits, or full MNIST if it downloads")
