@@ -12,6 +12,7 @@ from playground.ui import cnn, header, i18n, soon
 CSS = """
 #cnn-canvas { max-width: 420px; }
 #cnn-status p { font-size: 1.05rem; }
+.np-map img { padding-top: 34px; object-fit: contain; }  /* keep the block label off the picture */
 footer { visibility: hidden; }
 """
 MAX_FILE_SIZE = "10mb"  # uploads larger than this are refused before they reach any handler

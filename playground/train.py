@@ -61,9 +61,11 @@ def main(argv: list[str] | None = None) -> int:
         if step % 50 == 0 or step == total:
             print(f"step {step}/{total} train_loss {metrics['train_loss']:.4f}", flush=True)
 
+    t0 = time.perf_counter()
+
     def on_epoch(epoch, metrics):
         shown = " ".join(f"{k} {v:.4f}" for k, v in metrics.items())
-        print(f"epoch {epoch + 1}/{cfg.epochs} {shown}", flush=True)
+        print(f"epoch {epoch + 1}/{cfg.epochs} {shown} elapsed {time.perf_counter() - t0:.1f}s", flush=True)
 
     result = engine.fit(arch, cfg, device=device, on_step=on_step, on_epoch=on_epoch)
     command = "python -m playground.train " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))

@@ -121,12 +121,15 @@ def build(demo: gr.Blocks) -> None:
             bars = gr.Plot(plots.probability_bars(None), label=t("cnn.probabilities"), elem_id="cnn-bars")
             status = gr.Markdown(t("cnn.status_ready"), elem_id="cnn-status")
         with gr.Column(scale=4, min_width=220):
-            sees = gr.Image(label=t("cnn.sees"), interactive=False, height=MAP_SIZE, elem_id="cnn-sees")
-            sal = gr.Image(label=t("cnn.saliency"), interactive=False, height=MAP_SIZE, elem_id="cnn-saliency")
+            sees = gr.Image(label=t("cnn.sees"), interactive=False, height=MAP_SIZE + 40, elem_id="cnn-sees",
+                            elem_classes="np-map")
+            sal = gr.Image(label=t("cnn.saliency"), interactive=False, height=MAP_SIZE + 40,
+                           elem_id="cnn-saliency", elem_classes="np-map")
     with gr.Accordion(t("cnn.inside"), open=True):
         gr.Markdown(t("cnn.inside_help"))
         with gr.Row():
-            fmaps = [gr.Image(label=t(f"cnn.{name}"), interactive=False, elem_id=f"cnn-{name}")
+            fmaps = [gr.Image(label=t(f"cnn.{name}"), interactive=False, elem_id=f"cnn-{name}",
+                              elem_classes="np-map")
                      for name in cnn.FEATURE_LAYERS]
     with gr.Accordion(t("cnn.upload"), open=False):
         with gr.Row():

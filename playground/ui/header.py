@@ -45,8 +45,8 @@ def build(demo: gr.Blocks) -> None:
             gr.Markdown(t("app.tagline"))
         with gr.Column(scale=2, min_width=180):
             with gr.Row():
-                en = gr.Button("English", size="sm", variant="secondary", elem_id="lang-en")
-                zh = gr.Button("中文", size="sm", variant="secondary", elem_id="lang-zh")
+                en = gr.Button("English", size="sm", variant="secondary", min_width=70, elem_id="lang-en")
+                zh = gr.Button("中文", size="sm", variant="secondary", min_width=70, elem_id="lang-zh")
     en.click(None, js=switch_js("en"))
     zh.click(None, js=switch_js("zh"))
     demo.load(None, js=LOAD_JS)

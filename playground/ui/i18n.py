@@ -42,7 +42,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "cnn.prediction": "Prediction",
         "cnn.probabilities": "Probability of each digit",
         "cnn.sees": "What the model sees (28×28)",
-        "cnn.saliency": "Saliency: pixels that drove the decision",
+        "cnn.saliency": "Saliency: what drove the answer",
         "cnn.inside": "Inside the network: feature maps",
         "cnn.inside_help": "The first 16 channels of each convolution block (after ReLU), brighter = stronger. "
                            "Early layers respond to strokes and edges; later ones to larger parts of the digit.",
