@@ -7,12 +7,15 @@ Tests and benchmarks import ``build_demo()`` and launch it themselves.
 
 import gradio as gr
 
-from playground.ui import cnn, header, i18n, soon
+from playground.ui import cnn, header, i18n, jobs, live_chart, soon
 
 CSS = """
 #cnn-canvas { max-width: 420px; }
 #cnn-status p { font-size: 1.05rem; }
 .np-map img { padding-top: 34px; object-fit: contain; }  /* keep the block label off the picture */
+.np-progress { height: 10px; border-radius: 5px; background: var(--neutral-200); overflow: hidden; }
+.np-progress-bar { height: 100%; background: var(--color-accent); transition: width 0.8s linear; }
+.np-progress-text { font-size: 0.85rem; color: var(--body-text-color-subdued); }
 footer { visibility: hidden; }
 """
 MAX_FILE_SIZE = "10mb"  # uploads larger than this are refused before they reach any handler
@@ -26,12 +29,15 @@ def _ping() -> str:
 def build_demo() -> gr.Blocks:
     with gr.Blocks(title="Neural Playground") as demo:
         header.build(demo)
+        choice = gr.State({})  # this session's model per architecture: {arch: job id}; none = pretrained
         with gr.Tabs():
             with gr.Tab(i18n.t("tab.cnn"), id="cnn"):
-                cnn.build(demo)
-            for name in ("mlp", "rnn", "generative", "transformer", "jobs"):
+                cnn.build(demo, choice)
+            for name in ("mlp", "rnn", "generative", "transformer"):
                 with gr.Tab(i18n.t(f"tab.{name}"), id=name):
                     soon.build(name)
+            with gr.Tab(i18n.t("tab.jobs"), id="jobs"):
+                jobs.build(demo, choice)
         gr.api(_ping, api_name="ping")
     # Inference is short and CPU-bound on 2 cores: a few at a time keeps each stroke's answer quick.
     demo.queue(default_concurrency_limit=4, max_size=128)
@@ -39,8 +45,9 @@ def build_demo() -> gr.Blocks:
 
 
 def launch_kwargs() -> dict:
+    gr.set_static_paths([live_chart.PLOTLY_DIR])  # plotly.js for the live charts; nothing else is served
     return dict(i18n=i18n.table(), css=CSS, theme=gr.themes.Soft(), max_file_size=MAX_FILE_SIZE,
-                show_error=True)
+                show_error=True, head=live_chart.head())
 
 
 if __name__ == "__main__":

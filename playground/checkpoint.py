@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import torch.nn as nn
@@ -41,6 +42,8 @@ def save(directory: str | Path, arch: str, cfg, model: nn.Module, metrics: dict 
     try:
         save_model(model, str(tmp / WEIGHTS_FILE))
         (tmp / CONFIG_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+        os.chmod(tmp, 0o755)  # mkdtemp makes it private; a model directory is ordinary data
+        os.chmod(tmp / WEIGHTS_FILE, 0o644)
         old = None
         if directory.exists():
             old = directory.with_name(f".{directory.name}.old")
@@ -87,13 +90,27 @@ def load(directory: str | Path, device: str = "cpu"):
     return model.to(device).eval(), cfg, meta
 
 
-_cache: dict[str, tuple] = {}
+_cache: OrderedDict[tuple, tuple] = OrderedDict()
 _cache_lock = threading.Lock()
+CACHE_SIZE = 8  # models kept in memory; the CNN is 1.9 MB
+
+
+def load_cached(directory: str | Path):
+    """``load`` once per directory (and version of its weights) → (model, cfg, meta). Thread-safe."""
+    directory = Path(directory).resolve()
+    try:
+        key = (str(directory), (directory / WEIGHTS_FILE).stat().st_mtime_ns)
+    except OSError:
+        key = (str(directory), None)
+    with _cache_lock:
+        if key not in _cache:
+            _cache[key] = load(directory)
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+        _cache.move_to_end(key)
+        return _cache[key]
 
 
 def pretrained(arch: str):
-    """The bundled pretrained model of ``arch``, loaded once (thread-safe) → (model, cfg, meta)."""
-    with _cache_lock:
-        if arch not in _cache:
-            _cache[arch] = load(PRETRAINED / arch)
-        return _cache[arch]
+    """The bundled pretrained model of ``arch`` → (model, cfg, meta), loaded once."""
+    return load_cached(PRETRAINED / arch)

@@ -1,8 +1,9 @@
 """One training loop for every architecture: batch → loss → backward → clip → step.
 
 The model module supplies the data and the loss (see ``playground/models/__init__.py``); the engine
-owns the optimiser (AdamW with a one-cycle learning-rate schedule, Smith & Topin 2017), gradient
-clipping, the stop check and the evaluation after each epoch. No threads, files, plots or prints:
+owns the optimiser (``cfg.optimizer``: AdamW or SGD with momentum, with a one-cycle learning-rate
+schedule, Smith & Topin 2017), gradient clipping (``cfg.clip``, 0 = off), the stop check and the
+evaluation after each epoch. No threads, files, plots or prints:
 ``train.py``, ``bench/`` and the job system all call :func:`fit` and read what it returns or what it
 reports through the callbacks.
 """
@@ -49,11 +50,26 @@ def pick_device(requested: str = "auto") -> torch.device:
     return torch.device(requested)
 
 
+OPTIMIZERS = ("adamw", "sgd")
+
+
+def make_optimizer(model: nn.Module, cfg) -> torch.optim.Optimizer:
+    """AdamW (the default) or SGD with momentum 0.9, as ``cfg.optimizer`` says."""
+    name = getattr(cfg, "optimizer", "adamw")
+    decay = getattr(cfg, "weight_decay", 0.0)
+    if name == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=0.9, weight_decay=decay)
+    if name == "adamw":
+        return torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=decay)
+    raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
+
+
 def fit(arch, cfg, model: nn.Module | None = None, device: str | torch.device = "cpu",
         on_step: Callable[[int, int, dict], None] | None = None,
         on_epoch: Callable[[int, dict], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
-        log_every: int = 5, clip: float = 1.0) -> Result:
+        on_start: Callable[[int], None] | None = None,
+        log_every: int = 5) -> Result:
     """Train ``model`` (built from ``cfg`` when None) with the model module ``arch``.
 
     on_step(step, total_steps, metrics) is called every ``log_every`` steps with the mean training
@@ -68,9 +84,11 @@ def fit(arch, cfg, model: nn.Module | None = None, device: str | torch.device = 
     model = (model if model is not None else arch.build(cfg)).to(device)
     data = arch.train_data(cfg, device)
     total = len(data) * cfg.epochs
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=getattr(cfg, "weight_decay", 0.0))
+    opt = make_optimizer(model, cfg)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=max(total, 1),
                                                 pct_start=WARMUP_FRACTION, div_factor=START_DIV)
+    if on_start is not None:
+        on_start(total)
     history: dict[str, list] = {}
     final: dict[str, float] = {}
     step, stopped, t0 = 0, False, time.perf_counter()
@@ -93,8 +111,8 @@ def fit(arch, cfg, model: nn.Module | None = None, device: str | torch.device = 
                                     f"(learning rate {cfg.lr:g} is probably too high)")
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            if clip:
-                nn.utils.clip_grad_norm_(model.parameters(), clip)
+            if getattr(cfg, "clip", 0):
+                nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
             opt.step()
             sched.step()
             step += 1

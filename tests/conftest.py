@@ -21,9 +21,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url():
-    """Build the real app, launch it on a free local port, yield its URL, close it at the end."""
+def app_url(tmp_path_factory):
+    """Build the real app, launch it on a free local port, yield its URL, close it at the end.
+
+    Training jobs write to a temporary runs directory, never to the repository's runs/.
+    """
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ["NP_RUNS_DIR"] = str(tmp_path_factory.mktemp("runs"))
     import app as app_module
 
     demo = app_module.build_demo()
@@ -33,10 +37,21 @@ def app_url():
         yield demo.local_url
     finally:
         demo.close()
+        from playground import jobs
+        if jobs._manager is not None:
+            jobs._manager.shutdown()
 
 
 @pytest.fixture(scope="session")
 def client(app_url):
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False)
+
+
+@pytest.fixture
+def new_client(app_url):
+    """A client of its own: another browser session."""
     from gradio_client import Client
 
     return Client(app_url, verbose=False)

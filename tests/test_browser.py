@@ -29,6 +29,7 @@ def open_cnn_tab(page, url):
 def draw(page, digit, radius=80):
     """Draw ``digit`` around the centre of the Sketchpad's white drawing area."""
     canvas = page.locator("#cnn-canvas canvas").first
+    canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     for stroke in STROKES[digit]:
@@ -88,3 +89,44 @@ def test_a_chinese_browser_gets_the_chinese_page(browser, app_url):
         expect(page.locator("#cnn-status")).to_contain_text("写一个数字开始吧")
     finally:
         context.close()
+
+
+CHART = "#cnn-train-curves .np-live-chart"
+READ_CHART = """(sel) => { const gd = document.querySelector(sel);
+  if (!gd || !gd._fullLayout || !gd.data || !gd.data.length) return null;
+  return {n: gd.data[0].x.length, x: gd._fullLayout.xaxis.range.map(Number)}; }"""
+
+
+def set_number(page, elem_id, value):
+    box = page.locator(f"#{elem_id} input[type=number]").first
+    box.fill(str(value))
+    box.press("Enter")
+
+
+def test_training_from_the_page_streams_a_growing_chart_that_keeps_its_zoom(page, app_url):
+    open_cnn_tab(page, app_url)
+    page.get_by_text("Train your own CNN").click()
+    set_number(page, "cnn-cfg-epochs", 3)
+    set_number(page, "cnn-cfg-c1", 4)
+    set_number(page, "cnn-cfg-c2", 8)
+    page.locator("#cnn-train-start").click()
+    status = page.locator("#cnn-train-status")
+    expect(status).to_contain_text("Training on cpu", timeout=60_000)
+    page.wait_for_function(f"() => {{ const r = ({READ_CHART})('{CHART}'); return r && r.n >= 8; }}",
+                           timeout=60_000)
+    first = page.evaluate(READ_CHART, CHART)
+    box = page.locator(f"{CHART} .nsewdrag").first.bounding_box()  # drag a zoom box on the chart
+    page.mouse.move(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.3)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.7, steps=8)
+    page.mouse.up()
+    zoomed = page.evaluate(READ_CHART, CHART)
+    assert zoomed["x"] != first["x"]
+    page.wait_for_function(f"() => ({READ_CHART})('{CHART}').n >= {zoomed['n'] + 4}", timeout=60_000)
+    later = page.evaluate(READ_CHART, CHART)
+    assert later["x"] == pytest.approx(zoomed["x"]), "the zoom survives new points"
+    page.locator("#cnn-train-stop").click()
+    expect(status).to_contain_text("Stopped at step", timeout=30_000)
+    page.locator("#cnn-train-use").click()
+    draw(page, 1)
+    expect(page.locator("#cnn-status")).to_contain_text("your job cnn-", timeout=30_000)

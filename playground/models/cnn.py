@@ -37,8 +37,10 @@ class Config:
     c2: int = bounded(64, 8, 128, "channels of the second conv block")
     hidden: int = bounded(128, 16, 512, "units of the hidden fully connected layer")
     dropout: float = bounded(0.3, 0.0, 0.8, "dropout before each linear layer")
-    lr: float = bounded(3e-3, 1e-5, 10.0, "peak learning rate (AdamW, one-cycle schedule)")
+    optimizer: str = choice("adamw", ("adamw", "sgd"), "AdamW, or SGD with momentum 0.9")
+    lr: float = bounded(3e-3, 1e-5, 10.0, "peak learning rate (one-cycle schedule)")
     weight_decay: float = bounded(1e-4, 0.0, 0.1, "AdamW weight decay")
+    clip: float = bounded(1.0, 0.0, 100.0, "clip the gradient norm to this (0 = no clipping)")
     batch_size: int = bounded(64, 8, 1024, "images per step")
     epochs: int = bounded(20, 1, 50, "passes over the training digits")
     augment: bool = choice(True, (True, False), "random warps and stroke widths while training")
@@ -46,6 +48,9 @@ class Config:
     seed: int = bounded(0, 0, 2**31 - 1, "random seed", ui=False)
 
 
+# The Train panel's defaults: about a minute on a 2-core CPU (one training thread), ~98.5 % held-out.
+QUICK = Config(c1=16, c2=32, hidden=64, epochs=8)
+# A model a test can train in about a second.
 TINY = Config(c1=4, c2=8, hidden=16, dropout=0.0, batch_size=32, epochs=1, augment=False)
 
 
@@ -202,6 +207,12 @@ def saliency(model: CNN, digit: np.ndarray, target: int | None = None, samples: 
     sal = grad.abs().mean(0)[0].cpu().numpy()
     peak = sal.max()
     return sal / peak if peak > 0 else sal
+
+
+@torch.no_grad()
+def preview(model: CNN) -> dict[str, np.ndarray]:
+    """What a training job shows live: the first layer's 3×3 filters (C, 3, 3)."""
+    return {"filters": model.conv1[0].weight[:, 0].detach().cpu().numpy().copy()}
 
 
 def shape_table(model: CNN) -> list[dict]:

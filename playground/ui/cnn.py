@@ -5,9 +5,9 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 
-from playground import checkpoint, data
+from playground import checkpoint, data, jobs
 from playground.models import cnn
-from playground.ui import i18n, plots
+from playground.ui import i18n, plots, train
 from playground.ui.i18n import LANGS, STRINGS, msg, t
 
 CANVAS = 280  # px; MNIST's 28×28 at ×10
@@ -15,10 +15,20 @@ BRUSH = 18  # px on the 280-px canvas: after scaling into 20×20 a stroke is ~2 
 MAP_SIZE = 196  # px of each 28×28 view
 
 
-def _model():
-    """The model this page uses: the bundled pretrained CNN (training jobs will add others)."""
+def _model(choice: dict | None, request: gr.Request | None = None):
+    """The model this session uses → (model, a description for the status line).
+
+    The pretrained CNN unless the session chose a finished training job ("Use this model").
+    """
+    job_id = (choice or {}).get("cnn")
+    if job_id:
+        try:
+            model, cfg, meta = jobs.manager().load_model(job_id)
+            return model, msg("cnn.model_job", request, job=job_id, acc=meta["metrics"].get("val_acc", 0.0))
+        except (ValueError, checkpoint.CheckpointError):
+            pass  # the run is gone or broken: fall back to the pretrained model
     model, cfg, meta = checkpoint.pretrained("cnn")
-    return model, meta
+    return model, msg("cnn.model_pretrained", request, acc=meta["metrics"].get("val_acc", 0.0))
 
 
 def _composite(value) -> np.ndarray | None:
@@ -28,15 +38,14 @@ def _composite(value) -> np.ndarray | None:
     return None if value is None else np.asarray(value)
 
 
-def _analyse(ink: np.ndarray, request: gr.Request | None):
+def _analyse(ink: np.ndarray, choice: dict | None, request: gr.Request | None):
     """Ink map → everything the tab shows about it; raises data.ImageError for blank drawings."""
     digit = data.to_mnist(ink)
-    model, meta = _model()
+    model, name = _model(choice, request)
     probs = cnn.predict(model, digit)
     label = int(probs.argmax())
     maps = cnn.feature_maps(model, digit)
-    status = msg("cnn.status_result", request, label=label, confidence=float(probs[label]),
-                 model=msg("cnn.model_pretrained", request, acc=meta["metrics"].get("val_acc", 0.0)))
+    status = msg("cnn.status_result", request, label=label, confidence=float(probs[label]), model=name)
     return (
         {str(d): float(p) for d, p in enumerate(probs)},
         plots.probability_bars(probs),
@@ -52,34 +61,37 @@ def _empty(status: str):
     return (None, plots.probability_bars(None), None, None, None, None, None, None, status, None)
 
 
-def on_draw(value, request: gr.Request):
+def on_draw(value, choice, request: gr.Request):
     """Every stroke: read the drawing. A blank canvas asks for a digit instead of guessing."""
     composite = _composite(value)
     if composite is None or composite.size == 0:
         return _empty(msg("cnn.status_ready", request))
     try:
-        return _analyse(data.ink_map(composite), request)
+        return _analyse(data.ink_map(composite), choice, request)
     except data.ImageError as e:
         return _empty(msg(f"err.{e.code}", request, **e.params))
 
 
-def on_upload(path, request: gr.Request):
+def on_upload(path, choice, request: gr.Request):
     if not path:
         return _empty(msg("cnn.status_ready", request))
     try:
-        return _analyse(data.read_image(path), request)
+        return _analyse(data.read_image(path), choice, request)
     except data.ImageError as e:
         gr.Warning(msg(f"err.{e.code}", request, **e.params))
         return _empty(msg(f"err.{e.code}", request, **e.params))
 
 
-def classify_digit(image) -> dict:
-    """API: an image file (PNG/JPEG/… of any size, any polarity) → {"label", "probabilities"}."""
+def classify_digit(image, choice) -> dict:
+    """API: an image file (PNG/JPEG/… of any size, any polarity) → {"label", "probabilities"}.
+
+    Uses the session's chosen model (see /use_model), else the pretrained CNN.
+    """
     try:
         digit = data.to_mnist(data.read_image(image))
     except data.ImageError as e:
         raise gr.Error(str(e))
-    model, _ = _model()
+    model, _ = _model(choice)
     probs = cnn.predict(model, digit)
     return {"label": int(probs.argmax()), "probabilities": [float(p) for p in probs]}
 
@@ -103,7 +115,7 @@ def shape_table_markdown(lang: str) -> str:
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 
 
-def build(demo: gr.Blocks) -> None:
+def build(demo: gr.Blocks, choice: gr.State) -> None:
     """Lay out the tab inside the current ``gr.Tab`` and wire its events."""
     i18n.add("text.cnn_theory_table", {lang: shape_table_markdown(lang) for lang in LANGS})
     gr.Markdown(t("cnn.intro"))
@@ -137,14 +149,15 @@ def build(demo: gr.Blocks) -> None:
                               elem_id="cnn-upload")
             answer = gr.JSON(label=t("cnn.json"), elem_id="cnn-json")
         api_file = gr.File(visible=False)  # the /classify_digit endpoint's input: any file reaches our checks
+    train.build("cnn", choice)
     with gr.Accordion(t("cnn.theory"), open=False):
         gr.Markdown(t("text.cnn_theory_table"), latex_delimiters=LATEX)
 
     outputs = [label, bars, sees, sal, *fmaps, status, answer]
-    canvas.change(on_draw, canvas, outputs, trigger_mode="always_last", show_progress="hidden",
+    canvas.change(on_draw, [canvas, choice], outputs, trigger_mode="always_last", show_progress="hidden",
                   api_visibility="private")
-    upload.upload(on_upload, upload, outputs, api_visibility="private")
-    api_file.upload(classify_digit, api_file, answer, api_name="classify_digit")
+    upload.upload(on_upload, [upload, choice], outputs, api_visibility="private")
+    api_file.upload(classify_digit, [api_file, choice], answer, api_name="classify_digit")
     clear.click(None, js=SELECT_BRUSH_JS)
     demo.load(None, js=ON_LOAD_JS)
 

@@ -91,3 +91,29 @@ def probability_bars(probs: np.ndarray | None, title: str = "") -> go.Figure:
         plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)", uirevision="probs",
     )
     return fig
+
+
+PALETTE = ["#6366f1", "#f97316", "#10b981", "#ef4444", "#0ea5e9", "#a855f7", "#eab308", "#64748b"]
+
+
+def filter_grid(filters: np.ndarray, cols: int = 8, tile: int = 48, gap: int = 4) -> np.ndarray:
+    """(C, k, k) convolution kernels → an RGB grid, blue negative / red positive, shared scale."""
+    filters = np.asarray(filters)
+    n, k, _ = filters.shape
+    rows = -(-n // cols)
+    lim = float(np.abs(filters).max()) or 1.0
+    factor = max(1, tile // k)
+    size = k * factor
+    canvas = np.full((rows * size + (rows + 1) * gap, cols * size + (cols + 1) * gap, 3), 255, np.uint8)
+    for i in range(n):
+        r, c = divmod(i, cols)
+        y, x = gap + r * (size + gap), gap + c * (size + gap)
+        canvas[y:y + size, x:x + size] = upscale(colorize(filters[i], "RdBu_r", -lim, lim), factor)
+    return canvas
+
+
+def progress_html(fraction: float, text: str) -> str:
+    """A progress bar with a caption (HTML, no scripts)."""
+    pct = max(0.0, min(1.0, fraction)) * 100
+    return (f'<div class="np-progress"><div class="np-progress-bar" style="width:{pct:.1f}%"></div>'
+            f'</div><div class="np-progress-text">{text}</div>')

@@ -1,0 +1,383 @@
+"""Background training jobs: one job system for every architecture.
+
+A :class:`JobManager` (one per server, made lazily by :func:`manager`) runs each job in its own
+process, so training never blocks the web server, cannot take the server down when it fails, can be
+stopped at once, and gets its own torch thread count (``torch.set_num_threads`` is per process).
+Jobs beyond ``max_running`` wait in a FIFO queue; each owner (a browser session) may have at most
+``max_per_owner`` jobs queued or running, and the queue holds at most ``max_queued``.
+
+The child process calls :func:`playground.engine.fit` and reports through a queue: steps (training
+loss), epochs (validation metrics), a small preview of the model (e.g. the CNN's first-layer filters)
+and the end. A stopped job keeps what it learned: the child evaluates and saves the model before it
+exits. A job whose loss becomes NaN/inf, that runs out of memory or raises ends as ``failed`` with a
+readable reason. Every job lives in ``<runs>/<job id>/``: ``job.json`` (settings, state, curves) and,
+once trained, ``model/`` (config.json + model.safetensors), so finished models survive a restart.
+
+No Gradio here: the UI and the API read :meth:`JobManager.status` (JSON-safe dicts).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import queue
+import secrets
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from playground import checkpoint, models
+from playground.config import from_overrides
+
+STATES = ("queued", "running", "done", "failed", "cancelled")
+ACTIVE = ("queued", "running")
+DEVICES = ("auto", "cpu", "cuda")
+STOP_GRACE = 15.0  # seconds a stopped job may take to save its model before it is killed
+FLUSH_EVERY = 0.25  # seconds between progress messages from a job
+
+
+class JobError(ValueError):
+    """A request the job system refuses (unknown job, limits reached); the message is for the user."""
+
+
+@dataclass
+class Job:
+    id: str
+    arch: str
+    config: dict
+    owner: str = ""
+    device: str = "auto"  # as asked; becomes the real device ("cpu", "cuda") when it starts
+    state: str = "queued"
+    step: int = 0
+    total_steps: int = 0
+    metrics: dict = field(default_factory=dict)  # name → [[step, value], …]
+    final: dict = field(default_factory=dict)
+    error: str | None = None
+    created: float = field(default_factory=time.time)
+    started: float | None = None
+    finished: float | None = None
+    has_model: bool = False
+    stop_requested: bool = False
+
+
+def _default_runs_dir() -> Path:
+    return Path(os.environ.get("NP_RUNS_DIR", checkpoint.ROOT / "runs"))
+
+
+class JobManager:
+    def __init__(self, runs_dir: str | Path | None = None, max_running: int | None = None,
+                 max_queued: int = 8, max_per_owner: int = 2, threads: int | None = None,
+                 device: str | None = None):
+        self.runs_dir = Path(runs_dir) if runs_dir is not None else _default_runs_dir()
+        cores = os.cpu_count() or 1
+        self.max_running = max_running or int(os.environ.get("NP_MAX_RUNNING_JOBS", "1"))
+        self.max_queued = max_queued
+        self.max_per_owner = max_per_owner
+        # Leave a core to the server on small machines, so inference stays quick while jobs train.
+        self.threads = threads or max(1, cores - 1)
+        self.device = device or os.environ.get("NP_DEVICE", "auto")
+        self._jobs: dict[str, Job] = {}
+        self._queue: list[str] = []
+        self._previews: dict[str, dict] = {}
+        self._stops: dict[str, object] = {}
+        self._procs: dict[str, object] = {}
+        self._lock = threading.RLock()
+        self._ctx = mp.get_context("spawn")  # a fresh interpreter: no forked locks, CUDA-safe
+        self._load()
+
+    # ------------------------------------------------------------------ public API
+
+    def start(self, arch: str, overrides: dict | None = None, owner: str = "", device: str | None = None) -> str:
+        """Check the request, queue the job and return its id at once."""
+        module = models.get(arch)  # ValueError naming the valid architectures
+        overrides = dict(overrides or {})
+        device = overrides.pop("device", None) or device or self.device
+        if device not in DEVICES:
+            raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {device!r}")
+        cfg = from_overrides(module.Config, overrides)  # ValueError naming the field and its range
+        with self._lock:
+            active = [j for j in self._jobs.values() if j.state in ACTIVE]
+            if owner and sum(j.owner == owner for j in active) >= self.max_per_owner:
+                raise JobError(f"you already have {self.max_per_owner} jobs queued or running; "
+                               "wait for one to finish or stop one")
+            if len(self._queue) >= self.max_queued:
+                raise JobError(f"the queue is full ({self.max_queued} jobs waiting); try again later")
+            job_id = f"{arch}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+            job = Job(id=job_id, arch=arch, config=asdict(cfg), owner=owner, device=device)
+            self._jobs[job_id] = job
+            self._queue.append(job_id)
+            self._save(job)
+            self._schedule()
+        return job_id
+
+    def status(self, job_id: str) -> dict:
+        """A JSON-safe copy of the job's record, with queue position and ETA."""
+        with self._lock:
+            job = self._get(job_id)
+            out = asdict(job)
+            out.pop("owner")
+            out["queue_position"] = self._queue.index(job_id) + 1 if job_id in self._queue else None
+            out["elapsed"] = ((job.finished or time.time()) - job.started) if job.started else 0.0
+            out["eta"] = (out["elapsed"] / job.step * (job.total_steps - job.step)
+                          if job.state == "running" and job.step else None)
+            return json.loads(json.dumps(out))
+
+    def cancel(self, job_id: str) -> dict:
+        """Stop a job: a queued one is dropped, a running one stops and saves what it learned."""
+        with self._lock:
+            job = self._get(job_id)
+            if job.state == "queued":
+                self._queue.remove(job_id)
+                self._finish(job, "cancelled")
+            elif job.state == "running":
+                job.stop_requested = True
+                stop = self._stops.get(job_id)
+                if stop is not None:
+                    stop.set()
+        return self.status(job_id)
+
+    def owner(self, job_id: str) -> str:
+        with self._lock:
+            return self._get(job_id).owner
+
+    def jobs(self, owner: str | None = None) -> list[dict]:
+        """Every job (newest first), or those of one owner."""
+        with self._lock:
+            ids = [j.id for j in sorted(self._jobs.values(), key=lambda j: j.created, reverse=True)
+                   if owner is None or j.owner == owner]
+        return [self.status(i) for i in ids]
+
+    def preview(self, job_id: str) -> dict:
+        """The latest preview arrays the job sent (e.g. {"filters": (C, k, k)}), or {}."""
+        with self._lock:
+            self._get(job_id)
+            return dict(self._previews.get(job_id, {}))
+
+    def model_dir(self, job_id: str) -> Path:
+        """Where a finished job's model is; JobError when it has none (yet)."""
+        with self._lock:
+            job = self._get(job_id)
+            if not job.has_model:
+                raise JobError(f"job {job_id} has no trained model yet (state: {job.state})")
+            return self.runs_dir / job_id / "model"
+
+    def load_model(self, job_id: str):
+        """(model, cfg, meta) of a finished job, loaded once and cached."""
+        return checkpoint.load_cached(self.model_dir(job_id))
+
+    def wait(self, job_id: str, timeout: float = 60.0) -> dict:
+        """Block until the job is no longer queued or running (for tests and scripts)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            st = self.status(job_id)
+            if st["state"] not in ACTIVE:
+                return st
+            time.sleep(0.1)
+        raise TimeoutError(f"job {job_id} still {self.status(job_id)['state']} after {timeout}s")
+
+    def shutdown(self) -> None:
+        """Stop every running job (used when the server closes)."""
+        with self._lock:
+            for job_id in list(self._queue):
+                self.cancel(job_id)
+            procs = list(self._procs.items())
+            for job_id, _ in procs:
+                self.cancel(job_id)
+        for _, proc in procs:
+            proc.join(STOP_GRACE)
+            if proc.is_alive():
+                proc.kill()
+
+    # ------------------------------------------------------------------ internals
+
+    def _get(self, job_id) -> Job:
+        job = self._jobs.get(job_id) if isinstance(job_id, str) else None
+        if job is None:
+            raise JobError(f"unknown job {str(job_id)[:80]!r}")
+        return job
+
+    def _schedule(self) -> None:
+        with self._lock:
+            while self._queue and len(self._procs) < self.max_running:
+                job = self._jobs[self._queue.pop(0)]
+                self._launch(job)
+
+    def _launch(self, job: Job) -> None:
+        out_dir = self.runs_dir / job.id
+        messages, stop = self._ctx.Queue(), self._ctx.Event()
+        proc = self._ctx.Process(target=_worker, name=f"job-{job.id}", daemon=True,
+                                 args=(job.arch, models.get(job.arch).__name__, job.config, job.device,
+                                       str(out_dir), messages, stop, self.threads))
+        job.state, job.started = "running", time.time()
+        self._stops[job.id], self._procs[job.id] = stop, proc
+        self._save(job)
+        proc.start()
+        threading.Thread(target=self._monitor, args=(job, proc, messages), daemon=True,
+                         name=f"monitor-{job.id}").start()
+
+    def _monitor(self, job: Job, proc, messages) -> None:
+        ended = False
+        stop_seen = None
+        while not ended:
+            try:
+                kind, payload = messages.get(timeout=0.5)
+            except queue.Empty:
+                if job.stop_requested:
+                    stop_seen = stop_seen or time.time()
+                    if time.time() - stop_seen > STOP_GRACE and proc.is_alive():
+                        proc.kill()
+                if not proc.is_alive():
+                    try:  # the last words may still be in the pipe
+                        kind, payload = messages.get(timeout=1.0)
+                    except queue.Empty:
+                        with self._lock:
+                            self._finish(job, "failed", error=f"the training process stopped "
+                                                              f"unexpectedly (exit code {proc.exitcode})")
+                        break
+                else:
+                    continue
+            ended = self._handle(job, kind, payload)
+        proc.join(5)
+        with self._lock:
+            self._procs.pop(job.id, None)
+            self._stops.pop(job.id, None)
+            self._schedule()
+
+    def _handle(self, job: Job, kind: str, payload) -> bool:
+        with self._lock:
+            if kind == "started":
+                job.device = payload["device"]
+                job.total_steps = payload["total_steps"]
+            elif kind == "progress":
+                for step, metrics in payload["steps"]:
+                    job.step = step
+                    for name, value in metrics.items():
+                        job.metrics.setdefault(name, []).append([step, value])
+                for step, metrics in payload["epochs"]:
+                    for name, value in metrics.items():
+                        job.metrics.setdefault(name, []).append([step, value])
+                if payload.get("preview"):
+                    self._previews[job.id] = payload["preview"]
+            elif kind == "finished":
+                job.final = payload["final"]
+                job.has_model = payload["saved"]
+                self._finish(job, "cancelled" if payload["stopped"] else "done")
+                return True
+            elif kind == "failed":
+                job.has_model = payload.get("saved", False)
+                self._finish(job, "failed", error=payload["error"])
+                return True
+        return False
+
+    def _finish(self, job: Job, state: str, error: str | None = None) -> None:
+        job.state, job.error, job.finished = state, error, time.time()
+        self._save(job)
+
+    def _save(self, job: Job) -> None:
+        """job.json, written then renamed; a full disk loses the record, never the server."""
+        directory = self.runs_dir / job.id
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            tmp = directory / ".job.json.tmp"
+            tmp.write_text(json.dumps(asdict(job)))
+            os.replace(tmp, directory / "job.json")
+        except OSError:
+            pass
+
+    def _load(self) -> None:
+        """Jobs of earlier runs of the server: finished ones stay usable; interrupted ones failed."""
+        if not self.runs_dir.is_dir():
+            return
+        for path in sorted(self.runs_dir.glob("*/job.json")):
+            try:
+                data = json.loads(path.read_text())
+                job = Job(**{k: v for k, v in data.items() if k in Job.__dataclass_fields__})
+            except (OSError, ValueError, TypeError):
+                continue
+            if job.state in ACTIVE:
+                job.state, job.error = "failed", "interrupted: the server restarted while it ran"
+                job.finished = job.finished or time.time()
+                self._save(job)
+            job.has_model = job.has_model and (path.parent / "model" / checkpoint.WEIGHTS_FILE).is_file()
+            self._jobs[job.id] = job
+
+
+def _worker(arch_name: str, module_name: str, config: dict, device: str, out_dir: str, messages, stop,
+            threads: int) -> None:
+    """The job's own process: train with the engine, report progress, save the model, report the end.
+
+    The model module comes by its import path, resolved through the registry by the parent.
+    """
+    import importlib
+
+    import torch
+
+    from playground import engine
+
+    torch.set_num_threads(threads)
+    arch = importlib.import_module(module_name)
+    cfg = from_overrides(arch.Config, config)
+    model = arch.build(cfg)
+    buffer = {"steps": [], "epochs": [], "t": time.time(), "last_step": 0}
+    preview = getattr(arch, "preview", None)
+
+    def flush(force=False):
+        if force or time.time() - buffer["t"] >= FLUSH_EVERY:
+            payload = {"steps": buffer["steps"], "epochs": buffer["epochs"],
+                       "preview": preview(model) if preview is not None else None}
+            messages.put(("progress", payload))
+            buffer.update(steps=[], epochs=[], t=time.time())
+
+    def on_step(step, total, metrics):
+        buffer["steps"].append((step, metrics))
+        buffer["last_step"] = step
+        flush()
+
+    def on_epoch(epoch, metrics):
+        buffer["epochs"].append((buffer["last_step"], metrics))
+        flush(force=True)
+
+    def save(result_model, final):
+        try:
+            checkpoint.save(Path(out_dir) / "model", arch_name, cfg, result_model.cpu(), metrics=final)
+            return True
+        except OSError:
+            return False
+
+    try:
+        dev = engine.pick_device(device)
+
+        def on_start(total):
+            messages.put(("started", {"device": str(dev), "total_steps": total}))
+
+        result = engine.fit(arch, cfg, model=model, device=dev, on_step=on_step, on_epoch=on_epoch,
+                            should_stop=stop.is_set, on_start=on_start)
+        flush(force=True)
+        saved = result.steps > 0 and save(result.model, result.final)
+        messages.put(("finished", {"final": result.final, "stopped": result.stopped, "saved": saved}))
+    except engine.NonFiniteLoss as e:
+        flush(force=True)
+        messages.put(("failed", {"error": f"training diverged: {e}"}))
+    except torch.cuda.OutOfMemoryError:
+        messages.put(("failed", {"error": "out of GPU memory: try a smaller batch size or model"}))
+    except MemoryError:
+        messages.put(("failed", {"error": "out of memory: try a smaller batch size or model"}))
+    except ValueError as e:
+        messages.put(("failed", {"error": str(e)}))
+    except Exception as e:  # never let a job's error escape as a traceback with paths in it
+        messages.put(("failed", {"error": f"training failed ({type(e).__name__})"}))
+
+
+_manager: JobManager | None = None
+_manager_lock = threading.Lock()
+
+
+def manager() -> JobManager:
+    """The server's one JobManager, made on first use."""
+    global _manager
+    with _manager_lock:
+        if _manager is None:
+            _manager = JobManager()
+        return _manager

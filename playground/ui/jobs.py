@@ -1,0 +1,123 @@
+"""The Jobs tab: every training job of this server, curves compared, and the job API endpoints.
+
+/start_training(arch, config) → job id · /job_status(job_id) → JSON · /cancel_job(job_id) → JSON ·
+/use_model(job_id) → makes a finished job's model the one its tab uses for this session.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import gradio as gr
+
+from playground import jobs, models
+from playground.ui.live_chart import live_chart, payload
+from playground.ui.train import chart_labels
+from playground.ui.i18n import msg, t
+
+COLUMNS = ("id", "arch", "state", "device", "progress", "acc", "settings", "started")
+MAX_CONFIG_CHARS = 4000
+
+
+def _owner(request: gr.Request | None) -> str:
+    return (request.session_hash if request is not None else "") or ""
+
+
+def start_training(arch: str, config: str, request: gr.Request) -> str:
+    """Start a job; config is a JSON object of overrides, e.g. {"epochs": 1}. Returns the job id."""
+    if not isinstance(arch, str) or len(arch) > 40:
+        raise gr.Error(f"arch must be one of: {', '.join(models.ARCHS)}")
+    if not isinstance(config, str) or len(config) > MAX_CONFIG_CHARS:
+        raise gr.Error(f"config must be a JSON object of at most {MAX_CONFIG_CHARS} characters")
+    try:
+        overrides = json.loads(config) if config.strip() else {}
+    except ValueError as e:
+        raise gr.Error(f"config is not valid JSON ({e.msg} at character {e.pos})")
+    if not isinstance(overrides, dict):
+        raise gr.Error('config must be a JSON object, e.g. {"epochs": 1}')
+    try:
+        return jobs.manager().start(arch.strip(), overrides, owner=_owner(request))
+    except ValueError as e:
+        raise gr.Error(str(e))
+
+
+def job_status(job_id: str) -> dict:
+    """The job's state, device, progress, curves (metrics: name → [[step, value], …]) and error."""
+    try:
+        return jobs.manager().status(job_id)
+    except jobs.JobError as e:
+        raise gr.Error(str(e))
+
+
+def cancel_job(job_id: str, request: gr.Request) -> dict:
+    """Stop a job of this session; it keeps what it learned. Returns its status."""
+    try:
+        st = jobs.manager().status(job_id)
+        if jobs.manager().owner(job_id) not in ("", _owner(request)):
+            raise jobs.JobError("this job was started by another session; only it can stop the job")
+        return jobs.manager().cancel(job_id) if st["state"] in jobs.ACTIVE else st
+    except jobs.JobError as e:
+        raise gr.Error(str(e))
+
+
+def use_model(job_id: str, choice: dict | None, request: gr.Request):
+    """Make a finished job's model the one its tab's inference uses, for this session only."""
+    try:
+        st = jobs.manager().status(job_id)
+        jobs.manager().model_dir(job_id)  # JobError when it has no model
+    except jobs.JobError as e:
+        raise gr.Error(str(e))
+    acc = (st["final"] or {}).get("val_acc")
+    answer = {"arch": st["arch"], "job_id": job_id, "val_acc": acc,
+              "message": msg("train.using", request, job=job_id, acc="–" if acc is None else f"{acc:.2%}")}
+    return answer, {**(choice or {}), st["arch"]: job_id}
+
+
+def _rows(request: gr.Request | None) -> list[list]:
+    rows = []
+    for st in jobs.manager().jobs():
+        frac = st["step"] / st["total_steps"] if st["total_steps"] else 0.0
+        acc = (st["final"] or {}).get("val_acc")
+        settings = ", ".join(f"{k}={v}" for k, v in st["config"].items() if k != "seed")
+        rows.append([st["id"], st["arch"], msg(f"state.{st['state']}", request), st["device"],
+                     f"{frac:.0%}", "" if acc is None else f"{acc:.2%}", settings,
+                     time.strftime("%H:%M:%S", time.localtime(st["started"])) if st["started"] else ""])
+    return rows
+
+
+def refresh(selected, request: gr.Request):
+    rows = _rows(request)
+    ids = [r[0] for r in rows]
+    selected = [s for s in (selected or []) if s in ids]
+    runs = [(s, jobs.manager().status(s)["metrics"]) for s in selected]
+    headers = [msg(f"col.{c}", request) for c in COLUMNS]  # Dataframe headers are not translated in the browser
+    return (gr.Dataframe(value=rows, headers=headers), gr.Dropdown(choices=ids, value=selected),
+            payload(runs, chart_labels(request)))
+
+
+def build(demo: gr.Blocks, choice: gr.State) -> None:
+    gr.Markdown(t("jobs.intro"))
+    table = gr.Dataframe(headers=list(COLUMNS), value=[], interactive=False, wrap=True,
+                         label=t("jobs.table"), elem_id="jobs-table")
+    compare = gr.Dropdown([], multiselect=True, label=t("jobs.compare"), elem_id="jobs-compare")
+    curves = live_chart(t("jobs.curves"), elem_id="jobs-curves")
+    with gr.Accordion(t("jobs.api"), open=False):
+        with gr.Row():
+            arch = gr.Textbox("cnn", label=t("jobs.arch"), elem_id="jobs-arch")
+            config = gr.Textbox('{"epochs": 1}', label=t("jobs.config"), elem_id="jobs-config")
+            start = gr.Button(t("jobs.start"), variant="primary")
+        with gr.Row():
+            job_id = gr.Textbox(label=t("jobs.job_id"), elem_id="jobs-id")
+            status = gr.Button(t("jobs.status"))
+            cancel = gr.Button(t("jobs.cancel"), variant="stop")
+            use = gr.Button(t("jobs.use"))
+        answer = gr.JSON(label=t("jobs.answer"), elem_id="jobs-answer")
+    timer = gr.Timer(2.0)
+
+    start.click(start_training, [arch, config], job_id, api_name="start_training")
+    status.click(job_status, job_id, answer, api_name="job_status")
+    cancel.click(cancel_job, job_id, answer, api_name="cancel_job")
+    use.click(use_model, [job_id, choice], [answer, choice], api_name="use_model")
+    gr.on([timer.tick, compare.input, demo.load], refresh, compare, [table, compare, curves],
+          api_visibility="private", show_progress="hidden")

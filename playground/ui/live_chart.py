@@ -1,0 +1,80 @@
+"""A live training chart that keeps the user's zoom and pan while new points stream in.
+
+``gr.Plot`` re-mounts its plot on every update, which resets any zoom. This chart is a ``gr.HTML``
+whose one ``<div>`` is drawn by ``Plotly.react`` in the browser with a constant ``uirevision``, so
+zoom, pan and hidden legend entries survive each update; a double click autoscales again. The server
+sends only the numbers (:func:`payload`), about 0.1 ms of work per update. plotly.js comes from the
+installed ``plotly`` package, served by the app itself (no CDN, works offline).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import gradio as gr
+import plotly
+
+from playground.ui.plots import PALETTE
+
+PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
+MAX_POINTS = 1500  # per series; longer curves are thinned evenly before they are sent
+
+
+def head() -> str:
+    """The <script> tag for ``launch(head=...)``; the app must allow ``PLOTLY_DIR`` as a static path."""
+    return f'<script src="/gradio_api/file={PLOTLY_DIR / "plotly.min.js"}"></script>'
+
+
+def _thin(points: list) -> list:
+    if len(points) <= MAX_POINTS:
+        return points
+    stride = -(-len(points) // MAX_POINTS)
+    return points[::stride] + ([points[-1]] if (len(points) - 1) % stride else [])
+
+
+def payload(runs: list[tuple[str, dict]], labels: dict[str, str]) -> str:
+    """[(name, metrics)] → the JSON the chart draws: loss per step, held-out accuracy per epoch."""
+    return json.dumps({
+        "labels": labels,
+        "runs": [{"name": name, "color": PALETTE[k % len(PALETTE)],
+                  "loss": _thin(metrics.get("train_loss") or []), "acc": metrics.get("val_acc") or []}
+                 for k, (name, metrics) in enumerate(runs)],
+    })
+
+
+_JS = """
+const P = window.Plotly;
+const el = element.querySelector('.np-live-chart');
+function draw() {
+  if (!P || !props.value) return;
+  let d;
+  try { d = JSON.parse(props.value); } catch (e) { return; }
+  const L = d.labels, many = d.runs.length > 1, traces = [];
+  for (const r of d.runs) {
+    const pre = many ? r.name + ' · ' : '';
+    traces.push({x: r.loss.map(p => p[0]), y: r.loss.map(p => p[1]), type: 'scatter', mode: 'lines',
+                 name: pre + L.loss, line: {color: r.color, width: 1.6}});
+    traces.push({x: r.acc.map(p => p[0]), y: r.acc.map(p => p[1]), type: 'scatter', mode: 'lines+markers',
+                 name: pre + L.acc, yaxis: 'y2', line: {color: r.color, width: 2, dash: 'dot'},
+                 marker: {size: 7}});
+  }
+  P.react(el, traces, {
+    uirevision: 'keep', height: 320, margin: {l: 55, r: 60, t: 10, b: 40},
+    font: {family: "Inter, 'Noto Sans CJK SC', system-ui, sans-serif", size: 12},
+    xaxis: {title: {text: L.step}, rangemode: 'tozero'},
+    yaxis: {title: {text: L.loss}, rangemode: 'tozero'},
+    yaxis2: {title: {text: L.acc}, overlaying: 'y', side: 'right', range: [0, 1.02], tickformat: '.0%',
+             showgrid: false},
+    legend: {orientation: 'h', y: -0.25}, paper_bgcolor: 'rgba(0,0,0,0)', plot_bgcolor: 'rgba(0,0,0,0)',
+  }, {responsive: true, displaylogo: false});
+}
+draw();
+watch('value', draw);
+"""
+
+
+def live_chart(label, elem_id: str) -> gr.HTML:
+    """An empty chart; give it :func:`payload` values to draw."""
+    return gr.HTML(value=None, label=label, show_label=True, container=True, elem_id=elem_id, js_on_load=_JS,
+                   html_template='<div class="np-live-chart" style="width:100%;height:320px"></div>')

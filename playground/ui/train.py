@@ -1,0 +1,162 @@
+"""The Train panel every model tab shares: bounded settings, Start/Stop, live curves, use and download.
+
+``build(arch, choice)`` lays it out for one architecture: one input per ``Config`` field marked for
+the UI (sliders for integers, bounded numbers for rates, dropdowns for choices), defaults from the
+model's ``QUICK`` config (about a minute on a 2-core CPU). A ``gr.Timer`` polls the job once a second
+while it runs. ``choice`` is the per-session ``gr.State`` {arch: job id} that the tab's inference reads.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+
+from playground import config, jobs, models
+from playground.ui import plots
+from playground.ui.live_chart import live_chart, payload
+from playground.ui.i18n import msg, t
+
+
+def _inputs(module) -> list[tuple[str, gr.components.Component]]:
+    quick = module.QUICK
+    out = []
+    for f in config.fields(module.Config):
+        if not f.metadata.get("ui"):
+            continue
+        value = getattr(quick, f.name)
+        label = t(f"cfg.{f.name}")
+        elem_id = f"{module.__name__.rsplit('.', 1)[-1]}-cfg-{f.name}"
+        if "choices" in f.metadata:
+            choices = list(f.metadata["choices"])
+            comp = (gr.Checkbox(value=value, label=label, elem_id=elem_id) if set(choices) == {True, False}
+                    else gr.Dropdown(choices, value=value, label=label, elem_id=elem_id))
+        elif f.type in ("int", int):
+            lo, hi = f.metadata["range"]
+            comp = gr.Slider(lo, hi, value=value, step=1, label=label, elem_id=elem_id)
+        else:
+            lo, hi = f.metadata["range"]
+            comp = gr.Number(value=value, minimum=lo, maximum=hi, label=label, elem_id=elem_id)
+        out.append((f.name, comp))
+    return out
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "…"
+    seconds = int(round(seconds))
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+def _acc(st: dict) -> str:
+    acc = (st.get("final") or {}).get("val_acc")
+    return "–" if acc is None else f"{acc:.2%}"
+
+
+def describe(st: dict, request: gr.Request | None) -> tuple[float, str]:
+    """A job's status → (fraction done, a sentence for people in the page's language)."""
+    state = st["state"]
+    frac = st["step"] / st["total_steps"] if st["total_steps"] else 0.0
+    if state == "queued":
+        return 0.0, msg("train.queued", request, pos=st["queue_position"] or 1)
+    if state == "running" and not st["step"]:
+        return 0.0, msg("train.starting", request, device=st["device"])
+    if state == "running":
+        return frac, msg("train.running", request, device=st["device"], step=st["step"],
+                         total=st["total_steps"], pct=frac, eta=_duration(st["eta"]))
+    if state == "done":
+        return 1.0, msg("train.done", request, elapsed=_duration(st["elapsed"]), acc=_acc(st))
+    if state == "cancelled":
+        return frac, msg("train.cancelled", request, step=st["step"], total=st["total_steps"], acc=_acc(st))
+    return frac, msg("train.failed", request, error=st["error"])
+
+
+def chart_labels(request: gr.Request | None) -> dict[str, str]:
+    return {"step": msg("chart.step", request), "loss": msg("chart.loss", request),
+            "acc": msg("chart.acc", request)}
+
+
+def download_files(job_id: str) -> list[str]:
+    """Copies of a finished job's config.json and model.safetensors in a temp folder Gradio may serve."""
+    src = jobs.manager().model_dir(job_id)
+    dst = Path(tempfile.mkdtemp(prefix="np-model-")) / job_id
+    shutil.copytree(src, dst)
+    return [str(dst / "config.json"), str(dst / "model.safetensors")]
+
+
+def build(arch: str, choice: gr.State) -> None:
+    module = models.get(arch)
+    with gr.Accordion(t("train.title"), open=False, elem_id=f"{arch}-train"):
+        gr.Markdown(t("train.help"))
+        with gr.Row():
+            fields = _inputs(module)
+        with gr.Row():
+            device = gr.Dropdown([(t("train.device_auto"), "auto"), ("CPU", "cpu"), ("CUDA", "cuda")],
+                                 value="auto", label=t("train.device"), scale=1)
+            start = gr.Button(t("train.start"), variant="primary", scale=1, elem_id=f"{arch}-train-start")
+            stop = gr.Button(t("train.stop"), variant="stop", scale=1, interactive=False,
+                             elem_id=f"{arch}-train-stop")
+        progress = gr.HTML(plots.progress_html(0, ""), elem_id=f"{arch}-train-progress")
+        status = gr.Markdown(t("train.idle"), elem_id=f"{arch}-train-status")
+        with gr.Row():
+            with gr.Column(scale=3):
+                curves = live_chart(t("train.curves"), elem_id=f"{arch}-train-curves")
+            preview = gr.Image(label=t("train.preview"), interactive=False, scale=2,
+                               elem_id=f"{arch}-train-preview", elem_classes="np-map")
+        with gr.Row():
+            use = gr.Button(t("train.use"), interactive=False, elem_id=f"{arch}-train-use")
+            back = gr.Button(t("train.use_pretrained"), elem_id=f"{arch}-train-pretrained")
+        files = gr.File(label=t("train.download"), file_count="multiple", interactive=False, visible=False)
+        job = gr.State(None)
+        seen = gr.State(-1)  # steps already drawn: the chart is redrawn only when the job moved on
+        timer = gr.Timer(1.0, active=False)
+
+    def on_start(values: dict, request: gr.Request):  # values: {component: value}, inputs given as a set
+        overrides = {name: values[comp] for name, comp in fields}
+        try:
+            job_id = jobs.manager().start(arch, overrides, owner=request.session_hash or "",
+                                          device=values[device])
+        except ValueError as e:
+            gr.Warning(str(e))
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return job_id, -1, gr.Timer(active=True), gr.Button(interactive=True), gr.Button(interactive=False)
+
+    def on_tick(job_id, drawn, request: gr.Request):
+        if not job_id:
+            return (gr.Timer(active=False),) + (gr.skip(),) * 9
+        st = jobs.manager().status(job_id)
+        frac, text = describe(st, request)
+        running = st["state"] in jobs.ACTIVE
+        changed = st["step"] != drawn or not running
+        fig = payload([(job_id, st["metrics"])], chart_labels(request)) if changed else gr.skip()
+        filters = jobs.manager().preview(job_id).get("filters")
+        image = plots.filter_grid(filters) if filters is not None and changed else gr.skip()
+        finished_with_model = not running and st["has_model"]
+        return (gr.Timer(active=running), plots.progress_html(frac, ""), text, fig, image, st["step"],
+                gr.Button(interactive=running), gr.Button(interactive=not running),
+                gr.Button(interactive=finished_with_model),
+                gr.File(value=download_files(job_id), visible=True) if finished_with_model else gr.skip())
+
+    def on_stop(job_id):
+        if job_id:
+            jobs.manager().cancel(job_id)
+        return gr.Button(interactive=False)
+
+    def on_use(job_id, current, request: gr.Request):
+        st = jobs.manager().status(job_id)
+        gr.Info(msg("train.using", request, job=job_id, acc=_acc(st)))
+        return {**(current or {}), arch: job_id}
+
+    def on_back(current, request: gr.Request):
+        gr.Info(msg("train.using_pretrained", request))
+        return {k: v for k, v in (current or {}).items() if k != arch}
+
+    start.click(on_start, {device, *[c for _, c in fields]}, [job, seen, timer, stop, start],
+                api_visibility="private")
+    timer.tick(on_tick, [job, seen], [timer, progress, status, curves, preview, seen, stop, start, use, files],
+               api_visibility="private", show_progress="hidden")
+    stop.click(on_stop, job, stop, api_visibility="private")
+    use.click(on_use, [job, choice], choice, api_visibility="private")
+    back.click(on_back, choice, choice, api_visibility="private")

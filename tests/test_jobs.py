@@ -1,0 +1,107 @@
+"""The job system driven directly: it trains in the background, stops, fails cleanly, has limits and
+keeps finished models across a restart."""
+
+import dataclasses
+import time
+
+import pytest
+
+from playground import jobs, models
+from playground.models import cnn
+
+TINY = dataclasses.asdict(cnn.TINY)
+
+
+@pytest.fixture
+def manager(tmp_path):
+    m = jobs.JobManager(tmp_path / "runs", max_running=1, max_queued=3, max_per_owner=2)
+    yield m
+    m.shutdown()
+
+
+def test_a_job_trains_in_the_background_and_saves_its_model(manager):
+    t0 = time.time()
+    job_id = manager.start("cnn", TINY, owner="alice")
+    assert time.time() - t0 < 1.0, "start must return at once"
+    st = manager.wait(job_id, timeout=120)
+    assert st["state"] == "done" and st["error"] is None and st["device"] == "cpu"
+    assert st["step"] == st["total_steps"] == 250
+    losses = [v for _, v in st["metrics"]["train_loss"]]
+    assert losses[-1] < 0.6 * losses[0]
+    assert st["final"]["val_acc"] > 0.6 and st["metrics"]["val_acc"][-1][0] == 250
+    assert manager.preview(job_id)["filters"].shape == (4, 3, 3)
+    model, cfg, meta = manager.load_model(job_id)
+    assert cfg == cnn.TINY and meta["metrics"]["val_acc"] == st["final"]["val_acc"]
+
+
+def test_stop_ends_a_running_job_within_seconds_and_keeps_what_it_learned(manager):
+    job_id = manager.start("cnn", {**TINY, "epochs": 20}, owner="alice")
+    deadline = time.time() + 60
+    while manager.status(job_id)["step"] < 30 and time.time() < deadline:
+        time.sleep(0.05)
+    t0 = time.time()
+    manager.cancel(job_id)
+    st = manager.wait(job_id, timeout=30)
+    assert time.time() - t0 < 10
+    assert st["state"] == "cancelled" and 30 <= st["step"] < st["total_steps"]
+    assert st["has_model"] and st["final"]["val_acc"] > 0.2
+    manager.load_model(job_id)
+
+
+def test_a_diverging_job_fails_with_a_reason_and_others_keep_running(manager, monkeypatch):
+    monkeypatch.setitem(models.ARCHS, "poisoned", "poisoned")  # tests/poisoned.py: NaN after 8 steps
+    bad = manager.start("poisoned", TINY, owner="alice")
+    good = manager.start("cnn", TINY, owner="bob")
+    assert manager.status(good)["state"] == "queued" and manager.status(good)["queue_position"] == 1
+    st = manager.wait(bad, timeout=120)
+    assert st["state"] == "failed" and st["error"] == "training diverged: the loss became nan at step 9 " \
+        "(learning rate 0.003 is probably too high)"
+    assert not st["has_model"]
+    assert manager.wait(good, timeout=120)["state"] == "done"
+
+
+def test_a_worker_that_dies_is_reported_failed(manager, monkeypatch):
+    job_id = manager.start("cnn", {**TINY, "epochs": 20}, owner="alice")
+    deadline = time.time() + 60
+    while manager.status(job_id)["step"] < 5 and time.time() < deadline:
+        time.sleep(0.05)
+    manager._procs[job_id].kill()  # as the OOM killer would
+    st = manager.wait(job_id, timeout=30)
+    assert st["state"] == "failed" and "stopped unexpectedly" in st["error"]
+
+
+def test_limits_and_bad_requests_are_refused_with_a_clear_message(manager):
+    with pytest.raises(ValueError, match="unknown architecture 'resnet'; valid: cnn"):
+        manager.start("resnet", {})
+    with pytest.raises(ValueError, match=r"epochs must be a number in \[1, 50\]"):
+        manager.start("cnn", {"epochs": 500})
+    with pytest.raises(ValueError, match="device must be one of"):
+        manager.start("cnn", {"device": "tpu"})
+    with pytest.raises(jobs.JobError, match="unknown job"):
+        manager.status("no-such-job")
+    first = manager.start("cnn", {**TINY, "epochs": 20}, owner="carol")
+    manager.start("cnn", TINY, owner="carol")
+    with pytest.raises(jobs.JobError, match="already have 2 jobs"):
+        manager.start("cnn", TINY, owner="carol")
+    manager.start("cnn", TINY, owner="dave")
+    manager.start("cnn", TINY, owner="erin")
+    with pytest.raises(jobs.JobError, match="queue is full"):
+        manager.start("cnn", TINY, owner="frank")
+    assert manager.cancel(first)["state"] in ("running", "cancelled")
+
+
+def test_finished_models_survive_a_restart_and_interrupted_jobs_are_marked(tmp_path):
+    m1 = jobs.JobManager(tmp_path / "runs")
+    done = m1.start("cnn", TINY)
+    m1.wait(done, timeout=120)
+    m1._jobs[done].state = "running"  # pretend the server died while another job ran...
+    m1._save(m1._jobs[done])
+    m1._jobs[done].state = "done"
+    (tmp_path / "runs" / "ghost").mkdir()
+    (tmp_path / "runs" / "ghost" / "job.json").write_text("{not json")
+    m2 = jobs.JobManager(tmp_path / "runs")
+    st = m2.status(done)
+    assert st["state"] == "failed" and "restarted" in st["error"]
+    assert st["has_model"]  # ...its saved model is still there and usable
+    model, cfg, meta = m2.load_model(done)
+    assert cfg == cnn.TINY
