@@ -72,7 +72,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "train.idle": "No training job yet.",
         "train.queued": "Queued: position {pos} in line.",
         "train.running": "Training on **{device}**: step {step} of {total} · {pct:.0%} · about {eta} left.",
-        "train.starting": "Starting on **{device}**…",
+        "train.starting": "Starting the training process…",
         "train.done": "Done in {elapsed}: held-out accuracy **{acc}**. Press *Use this model* to try it above.",
         "train.cancelled": "Stopped at step {step} of {total}; the model keeps what it learned "
                            "(held-out accuracy **{acc}**).",
@@ -166,7 +166,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "train.idle": "还没有训练任务。",
         "train.queued": "排队中：第 {pos} 位。",
         "train.running": "正在 **{device}** 上训练：第 {step} / {total} 步 · {pct:.0%} · 预计还需 {eta}。",
-        "train.starting": "正在 **{device}** 上启动……",
+        "train.starting": "正在启动训练进程……",
         "train.done": "用时 {elapsed} 完成：留出集准确率 **{acc}**。点击“使用这个模型”即可在上方试用。",
         "train.cancelled": "已在第 {step} / {total} 步停止；模型保留了已经学到的内容（留出集准确率 **{acc}**）。",
         "train.failed": "失败：{error}",

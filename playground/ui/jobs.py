@@ -86,14 +86,16 @@ def _rows(request: gr.Request | None) -> list[list]:
     return rows
 
 
-def refresh(selected, request: gr.Request):
+def refresh(selected, known, request: gr.Request):
+    """Table, compare choices and overlaid curves. The dropdown is only touched when the list of
+    jobs changed, so a refresh never closes it under the user's pointer."""
     rows = _rows(request)
     ids = [r[0] for r in rows]
     selected = [s for s in (selected or []) if s in ids]
     runs = [(s, jobs.manager().status(s)["metrics"]) for s in selected]
     headers = [msg(f"col.{c}", request) for c in COLUMNS]  # Dataframe headers are not translated in the browser
-    return (gr.Dataframe(value=rows, headers=headers), gr.Dropdown(choices=ids, value=selected),
-            payload(runs, chart_labels(request)))
+    dropdown = gr.Dropdown(choices=ids, value=selected) if ids != known else gr.skip()
+    return gr.Dataframe(value=rows, headers=headers), dropdown, payload(runs, chart_labels(request)), ids
 
 
 def build(demo: gr.Blocks, choice: gr.State) -> None:
@@ -114,10 +116,11 @@ def build(demo: gr.Blocks, choice: gr.State) -> None:
             use = gr.Button(t("jobs.use"))
         answer = gr.JSON(label=t("jobs.answer"), elem_id="jobs-answer")
     timer = gr.Timer(2.0)
+    known = gr.State(None)  # the job ids the dropdown offers now
 
     start.click(start_training, [arch, config], job_id, api_name="start_training")
     status.click(job_status, job_id, answer, api_name="job_status")
     cancel.click(cancel_job, job_id, answer, api_name="cancel_job")
     use.click(use_model, [job_id, choice], [answer, choice], api_name="use_model")
-    gr.on([timer.tick, compare.input, demo.load], refresh, compare, [table, compare, curves],
+    gr.on([timer.tick, compare.input, demo.load], refresh, [compare, known], [table, compare, curves, known],
           api_visibility="private", show_progress="hidden")

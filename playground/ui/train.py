@@ -62,7 +62,7 @@ def describe(st: dict, request: gr.Request | None) -> tuple[float, str]:
     if state == "queued":
         return 0.0, msg("train.queued", request, pos=st["queue_position"] or 1)
     if state == "running" and not st["step"]:
-        return 0.0, msg("train.starting", request, device=st["device"])
+        return 0.0, msg("train.starting", request)
     if state == "running":
         return frac, msg("train.running", request, device=st["device"], step=st["step"],
                          total=st["total_steps"], pct=frac, eta=_duration(st["eta"]))
