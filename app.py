@@ -15,7 +15,6 @@ CSS = """
 .np-map img { padding-top: 34px; object-fit: contain; }  /* keep the block label off the picture */
 .np-progress { height: 10px; border-radius: 5px; background: var(--neutral-200); overflow: hidden; }
 .np-progress-bar { height: 100%; background: var(--color-accent); transition: width 0.8s linear; }
-.np-progress-text { font-size: 0.85rem; color: var(--body-text-color-subdued); }
 footer { visibility: hidden; }
 """
 MAX_FILE_SIZE = "10mb"  # uploads larger than this are refused before they reach any handler

@@ -145,3 +145,13 @@ def test_fat_and_hairline_strokes_are_brought_to_mnist_width():
         ImageDraw.Draw(img).line([(140, 30), (140, 250)], fill=255, width=width)
         work = data.normalize_stroke(data._crop(np.asarray(img, np.float32) / 255))
         assert lo <= data.stroke_width(np.pad(work > 0.4, 2)) <= hi, width
+
+
+def test_full_mnist_falls_back_to_the_bundled_digits_when_it_cannot_download(monkeypatch):
+    def offline(root):
+        raise OSError("no network")
+
+    monkeypatch.setattr(data, "_torchvision_mnist", offline)
+    x, y = data.load_digits("test", source="mnist")
+    bx, by = data.load_digits("test")
+    assert torch.equal(x, bx) and torch.equal(y, by)

@@ -112,8 +112,7 @@ def filter_grid(filters: np.ndarray, cols: int = 8, tile: int = 48, gap: int = 4
     return canvas
 
 
-def progress_html(fraction: float, text: str) -> str:
-    """A progress bar with a caption (HTML, no scripts)."""
+def progress_html(fraction: float) -> str:
+    """A progress bar (HTML, no scripts); the sentence beside it is the caller's."""
     pct = max(0.0, min(1.0, fraction)) * 100
-    return (f'<div class="np-progress"><div class="np-progress-bar" style="width:{pct:.1f}%"></div>'
-            f'</div><div class="np-progress-text">{text}</div>')
+    return f'<div class="np-progress"><div class="np-progress-bar" style="width:{pct:.1f}%"></div></div>'

@@ -98,7 +98,7 @@ def build(arch: str, choice: gr.State) -> None:
             start = gr.Button(t("train.start"), variant="primary", scale=1, elem_id=f"{arch}-train-start")
             stop = gr.Button(t("train.stop"), variant="stop", scale=1, interactive=False,
                              elem_id=f"{arch}-train-stop")
-        progress = gr.HTML(plots.progress_html(0, ""), elem_id=f"{arch}-train-progress")
+        progress = gr.HTML(plots.progress_html(0), elem_id=f"{arch}-train-progress")
         status = gr.Markdown(t("train.idle"), elem_id=f"{arch}-train-status")
         with gr.Row():
             with gr.Column(scale=3):
@@ -134,7 +134,7 @@ def build(arch: str, choice: gr.State) -> None:
         filters = jobs.manager().preview(job_id).get("filters")
         image = plots.filter_grid(filters) if filters is not None and changed else gr.skip()
         finished_with_model = not running and st["has_model"]
-        return (gr.Timer(active=running), plots.progress_html(frac, ""), text, fig, image, st["step"],
+        return (gr.Timer(active=running), plots.progress_html(frac), text, fig, image, st["step"],
                 gr.Button(interactive=running), gr.Button(interactive=not running),
                 gr.Button(interactive=finished_with_model),
                 gr.File(value=download_files(job_id), visible=True) if finished_with_model else gr.skip())
