@@ -1,9 +1,9 @@
 """One training loop for every architecture: batch → loss → backward → clip → step.
 
 The model module supplies the data and the loss (see ``playground/models/__init__.py``); the engine
-owns the optimiser (``cfg.optimizer``: AdamW or SGD with momentum, with a one-cycle learning-rate
-schedule, Smith & Topin 2017), gradient clipping (``cfg.clip``, 0 = off), the stop check and the
-evaluation after each epoch. No threads, files, plots or prints:
+owns the optimiser (``cfg.optimizer``: AdamW, Adam, SGD with momentum or plain SGD), the learning-rate
+schedule (``cfg.schedule``: one-cycle, Smith & Topin 2017, or constant), gradient clipping
+(``cfg.clip``, 0 = off), the stop check and the evaluation after each epoch. No threads, files, plots or prints:
 ``train.py``, ``bench/`` and the job system all call :func:`fit` and read what it returns or what it
 reports through the callbacks.
 """
@@ -50,18 +50,34 @@ def pick_device(requested: str = "auto") -> torch.device:
     return torch.device(requested)
 
 
-OPTIMIZERS = ("adamw", "sgd")
+OPTIMIZERS = ("adamw", "adam", "momentum", "sgd")
+SCHEDULES = ("onecycle", "constant")
 
 
 def make_optimizer(model: nn.Module, cfg) -> torch.optim.Optimizer:
-    """AdamW (the default) or SGD with momentum 0.9, as ``cfg.optimizer`` says."""
+    """``cfg.optimizer``: AdamW (the default), Adam, SGD with momentum 0.9, or plain SGD."""
     name = getattr(cfg, "optimizer", "adamw")
     decay = getattr(cfg, "weight_decay", 0.0)
-    if name == "sgd":
-        return torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=0.9, weight_decay=decay)
+    params = model.parameters()
     if name == "adamw":
-        return torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=decay)
+        return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=decay)
+    if name == "adam":
+        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=decay)
+    if name in ("momentum", "sgd"):
+        return torch.optim.SGD(params, lr=cfg.lr, momentum=0.9 if name == "momentum" else 0.0,
+                               weight_decay=decay)
     raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
+
+
+def make_schedule(opt: torch.optim.Optimizer, cfg, total: int):
+    """``cfg.schedule``: one-cycle (the default) or a constant learning rate."""
+    name = getattr(cfg, "schedule", "onecycle")
+    if name == "constant":
+        return torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)
+    if name == "onecycle":
+        return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=max(total, 1),
+                                                   pct_start=WARMUP_FRACTION, div_factor=START_DIV)
+    raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {name!r}")
 
 
 def fit(arch, cfg, model: nn.Module | None = None, device: str | torch.device = "cpu",
@@ -85,8 +101,7 @@ def fit(arch, cfg, model: nn.Module | None = None, device: str | torch.device = 
     data = arch.train_data(cfg, device)
     total = len(data) * cfg.epochs
     opt = make_optimizer(model, cfg)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=max(total, 1),
-                                                pct_start=WARMUP_FRACTION, div_factor=START_DIV)
+    sched = make_schedule(opt, cfg, total)
     if on_start is not None:
         on_start(total)
     history: dict[str, list] = {}

@@ -12,6 +12,7 @@ from types import ModuleType
 
 ARCHS: dict[str, str] = {
     "cnn": "playground.models.cnn",
+    "mlp": "playground.models.mlp",
 }
 
 

@@ -37,7 +37,7 @@ class Config:
     c2: int = bounded(64, 8, 128, "channels of the second conv block")
     hidden: int = bounded(128, 16, 512, "units of the hidden fully connected layer")
     dropout: float = bounded(0.3, 0.0, 0.8, "dropout before each linear layer")
-    optimizer: str = choice("adamw", ("adamw", "sgd"), "AdamW, or SGD with momentum 0.9")
+    optimizer: str = choice("adamw", ("adamw", "adam", "momentum", "sgd"), "AdamW, Adam, SGD + momentum, SGD")
     lr: float = bounded(3e-3, 1e-5, 10.0, "peak learning rate (one-cycle schedule)")
     weight_decay: float = bounded(1e-4, 0.0, 0.1, "AdamW weight decay")
     clip: float = bounded(1.0, 0.0, 100.0, "clip the gradient norm to this (0 = no clipping)")

@@ -1,0 +1,58 @@
+"""The feed-forward network on the 2-D toy datasets: the lessons of the FNN tab hold."""
+
+import numpy as np
+import pytest
+
+from playground import data, engine, models
+from playground.config import from_overrides
+
+mlp = models.get("mlp")
+
+
+@pytest.mark.parametrize("name", data.TOY_DATASETS)
+def test_toy_datasets_are_balanced_seeded_and_in_range(name):
+    pts, y = data.toy_dataset(name, 300, noise=0.1, seed=3)
+    assert pts.shape == (300, 2) and pts.dtype == np.float32 and set(np.unique(y)) == {0, 1}
+    assert 0.3 < y.mean() < 0.7 and np.abs(pts).max() < 2 * data.TOY_RANGE
+    again, _ = data.toy_dataset(name, 300, noise=0.1, seed=3)
+    assert np.array_equal(pts, again)
+
+
+def test_features_are_computed_and_checked():
+    pts = np.array([[1.0, 2.0]], np.float32)
+    assert data.featurize(pts, ("x", "y", "x2", "y2", "xy", "sinx", "siny")).tolist()[0] == \
+        pytest.approx([1, 2, 1, 4, 2, np.sin(1), np.sin(2)])
+    with pytest.raises(ValueError, match="features must be"):
+        from_overrides(mlp.Config, {"features": "x,z"})
+    with pytest.raises(ValueError, match="features must be"):
+        from_overrides(mlp.Config, {"features": ""})
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_default_network_solves_the_spirals(seed):
+    cfg = from_overrides(mlp.Config, {"seed": seed})
+    result = engine.fit(mlp, cfg)
+    assert result.final["val_acc"] >= 0.95, result.final
+
+
+def test_without_hidden_layers_the_spirals_are_not_solved():
+    cfg = from_overrides(mlp.Config, {"n_layers": 0})
+    assert engine.fit(mlp, cfg).final["val_acc"] < 0.75
+
+
+def test_the_boundary_covers_the_plane_with_probabilities_and_neuron_maps():
+    cfg = mlp.Config(n_layers=2, units=5)
+    out = mlp.boundary(mlp.build(cfg), cfg, resolution=30)
+    assert out["prob"].shape == (30, 30) and 0 <= out["prob"].min() and out["prob"].max() <= 1
+    assert [n.shape for n in out["neurons"]] == [(5, 30, 30), (5, 30, 30)]
+    assert out["xs"][0] < -data.TOY_RANGE and out["xs"][-1] > data.TOY_RANGE
+
+
+def test_l1_and_l2_penalties_are_added_to_the_loss():
+    cfg = mlp.Config(n_layers=1, units=4)
+    model = mlp.build(cfg)
+    batch = next(mlp.train_data(cfg).epoch(__import__("torch").Generator().manual_seed(0)))
+    base, _ = mlp.loss(model, batch)
+    weights = sum(m.weight.abs().sum().item() for m in model.modules() if hasattr(m, "weight"))
+    with_l1, _ = mlp.loss(model, (batch[0], batch[1], from_overrides(mlp.Config, {"l1": 0.01}, base=cfg)))
+    assert with_l1.item() == pytest.approx(base.item() + 0.01 * weights, rel=1e-5)
