@@ -7,7 +7,7 @@ Tests and benchmarks import ``build_demo()`` and launch it themselves.
 
 import gradio as gr
 
-from playground.ui import cnn, header, i18n, jobs, live_chart, soon
+from playground.ui import cnn, header, i18n, jobs, live_chart, mlp, soon
 
 CSS = """
 #cnn-canvas { max-width: 420px; }
@@ -32,7 +32,9 @@ def build_demo() -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab(i18n.t("tab.cnn"), id="cnn"):
                 cnn.build(demo, choice)
-            for name in ("mlp", "rnn", "generative", "transformer"):
+            with gr.Tab(i18n.t("tab.mlp"), id="mlp"):
+                mlp.build(demo)
+            for name in ("rnn", "generative", "transformer"):
                 with gr.Tab(i18n.t(f"tab.{name}"), id=name):
                     soon.build(name)
             with gr.Tab(i18n.t("tab.jobs"), id="jobs"):

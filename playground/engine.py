@@ -80,6 +80,52 @@ def make_schedule(opt: torch.optim.Optimizer, cfg, total: int):
     raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {name!r}")
 
 
+class Stepper:
+    """The body of the training loop, one batch at a time: loss → backward → clip → step.
+
+    ``fit`` drives it epoch by epoch; the FNN tab drives it a few steps per tick (Play, Step), so both
+    share one loop body. The optimiser and schedule are made here from ``cfg``.
+    """
+
+    def __init__(self, arch, cfg, model: nn.Module | None = None, device: str | torch.device = "cpu"):
+        self.arch, self.cfg, self.device = arch, cfg, torch.device(device)
+        torch.manual_seed(cfg.seed)
+        self.generator = torch.Generator().manual_seed(cfg.seed)
+        self.model = (model if model is not None else arch.build(cfg)).to(self.device)
+        self.data = arch.train_data(cfg, self.device)
+        self.total = len(self.data) * cfg.epochs
+        self.opt = make_optimizer(self.model, cfg)
+        self.sched = make_schedule(self.opt, cfg, self.total)
+        self.step_count = 0
+        self._batches = iter(())
+
+    def train_on(self, batch) -> dict[str, float]:
+        """One optimiser step on ``batch``; returns {"train_loss": …, extras}. Raises NonFiniteLoss."""
+        self.model.train()
+        loss, extra = self.arch.loss(self.model, batch)
+        value = loss.item()
+        if not math.isfinite(value):
+            raise NonFiniteLoss(f"the loss became {value} at step {self.step_count + 1} "
+                                f"(learning rate {self.cfg.lr:g} is probably too high)")
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if getattr(self.cfg, "clip", 0):
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip)
+        self.opt.step()
+        if self.step_count < self.total:  # past the planned steps (interactive play) the rate stays
+            self.sched.step()
+        self.step_count += 1
+        return {"train_loss": value, **extra}
+
+    def step(self) -> dict[str, float]:
+        """One step on the next batch, starting a new pass over the data when one ends."""
+        batch = next(self._batches, None)
+        if batch is None:
+            self._batches = iter(self.data.epoch(self.generator))
+            batch = next(self._batches)
+        return self.train_on(batch)
+
+
 def fit(arch, cfg, model: nn.Module | None = None, device: str | torch.device = "cpu",
         on_step: Callable[[int, int, dict], None] | None = None,
         on_epoch: Callable[[int, dict], None] | None = None,
@@ -94,14 +140,8 @@ def fit(arch, cfg, model: nn.Module | None = None, device: str | torch.device = 
     step; when it returns True the loop ends cleanly and the model keeps what it has learned.
     Raises ``NonFiniteLoss`` when the loss stops being finite.
     """
-    device = torch.device(device)
-    torch.manual_seed(cfg.seed)
-    generator = torch.Generator().manual_seed(cfg.seed)
-    model = (model if model is not None else arch.build(cfg)).to(device)
-    data = arch.train_data(cfg, device)
-    total = len(data) * cfg.epochs
-    opt = make_optimizer(model, cfg)
-    sched = make_schedule(opt, cfg, total)
+    stepper = Stepper(arch, cfg, model=model, device=device)
+    model, data, total = stepper.model, stepper.data, stepper.total
     if on_start is not None:
         on_start(total)
     history: dict[str, list] = {}
@@ -114,24 +154,13 @@ def fit(arch, cfg, model: nn.Module | None = None, device: str | torch.device = 
         history.setdefault(name, []).append((step, value))
 
     for epoch in range(cfg.epochs):
-        model.train()
-        for batch in data.epoch(generator):
+        for batch in data.epoch(stepper.generator):
             if should_stop is not None and should_stop():
                 stopped = True
                 break
-            loss, extra = arch.loss(model, batch)
-            value = loss.item()
-            if not math.isfinite(value):
-                raise NonFiniteLoss(f"the loss became {value} at step {step + 1} "
-                                    f"(learning rate {cfg.lr:g} is probably too high)")
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if getattr(cfg, "clip", 0):
-                nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
-            opt.step()
-            sched.step()
-            step += 1
-            for k, v in {"train_loss": value, **extra}.items():
+            step_metrics = stepper.train_on(batch)
+            step = stepper.step_count
+            for k, v in step_metrics.items():
                 running[k] = running.get(k, 0.0) + v
             n_running += 1
             if step % log_every == 0 or step == total:

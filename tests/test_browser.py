@@ -130,3 +130,35 @@ def test_training_from_the_page_streams_a_growing_chart_that_keeps_its_zoom(page
     page.locator("#cnn-train-use").click()
     draw(page, 1)
     expect(page.locator("#cnn-status")).to_contain_text("your job cnn-", timeout=30_000)
+
+
+def test_fnn_play_moves_the_boundary_and_pause_stops_it(page, app_url):
+    page.goto(app_url)
+    page.get_by_role("tab", name="FNN / MLP").click()
+    stats = page.locator("#mlp-stats")
+    expect(stats).to_contain_text("A fresh network with 1,322 parameters")
+    image = page.locator("#mlp-boundary img")
+    before = image.get_attribute("src")
+    page.locator("#mlp-play").click()
+    expect(stats).to_contain_text("Epoch", timeout=30_000)
+    page.wait_for_function("() => /test accuracy (9[5-9]|100)/.test(document.querySelector('#mlp-stats').innerText)",
+                           timeout=60_000)  # the default network solves the spirals while we watch
+    assert image.get_attribute("src") != before, "the decision boundary is redrawn"
+    page.locator("#mlp-pause").click()
+    expect(page.locator("#mlp-play")).to_be_visible()
+    page.wait_for_timeout(600)  # a tick already on its way may still land
+    paused = stats.inner_text()
+    page.wait_for_timeout(1500)
+    assert stats.inner_text() == paused, "paused training stays paused"
+
+
+def test_fnn_scenario_sets_up_a_failing_network_and_explains_it(page, app_url):
+    page.goto(app_url)
+    page.get_by_role("tab", name="FNN / MLP").click()
+    page.get_by_text("Make it fail, then fix it").click()
+    page.locator("#mlp-sc-linear").click()
+    expect(page.locator("#mlp-scenario")).to_contain_text("no line separates two spirals")
+    expect(page.locator("#mlp-layers input[type=number]")).to_have_value("0")
+    expect(page.locator("#mlp-stats")).to_contain_text("A fresh network with 6 parameters")  # (2 + 1) · 2
+    page.get_by_text("Show the code").click()
+    expect(page.locator("#mlp-code")).to_contain_text("nn.Linear(2, 2)")

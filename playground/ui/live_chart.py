@@ -34,11 +34,13 @@ def _thin(points: list) -> list:
 
 
 def payload(runs: list[tuple[str, dict]], labels: dict[str, str]) -> str:
-    """[(name, metrics)] → the JSON the chart draws: loss per step, held-out accuracy per epoch."""
+    """[(name, metrics)] → the JSON the chart draws: training loss per step, held-out accuracy, and the
+    held-out loss when there is one (labels: step, loss, acc, val_loss)."""
     return json.dumps({
         "labels": labels,
         "runs": [{"name": name, "color": PALETTE[k % len(PALETTE)],
-                  "loss": _thin(metrics.get("train_loss") or []), "acc": metrics.get("val_acc") or []}
+                  "loss": _thin(metrics.get("train_loss") or []), "acc": _thin(metrics.get("val_acc") or []),
+                  "val_loss": _thin(metrics.get("val_loss") or []) if "val_loss" in labels else []}
                  for k, (name, metrics) in enumerate(runs)],
     })
 
@@ -55,7 +57,11 @@ function draw() {
     const pre = many ? r.name + ' · ' : '';
     traces.push({x: r.loss.map(p => p[0]), y: r.loss.map(p => p[1]), type: 'scatter', mode: 'lines',
                  name: pre + L.loss, line: {color: r.color, width: 1.6}});
-    traces.push({x: r.acc.map(p => p[0]), y: r.acc.map(p => p[1]), type: 'scatter', mode: 'lines+markers',
+    if (r.val_loss.length)
+      traces.push({x: r.val_loss.map(p => p[0]), y: r.val_loss.map(p => p[1]), type: 'scatter', mode: 'lines',
+                   name: pre + L.val_loss, line: {color: '#f97316', width: 1.6, dash: 'dash'}});
+    traces.push({x: r.acc.map(p => p[0]), y: r.acc.map(p => p[1]), type: 'scatter',
+                 mode: r.acc.length > 60 ? 'lines' : 'lines+markers',
                  name: pre + L.acc, yaxis: 'y2', line: {color: r.color, width: 2, dash: 'dot'},
                  marker: {size: 7}});
   }

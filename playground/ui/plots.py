@@ -116,3 +116,90 @@ def progress_html(fraction: float) -> str:
     """A progress bar (HTML, no scripts); the sentence beside it is the caller's."""
     pct = max(0.0, min(1.0, fraction)) * 100
     return f'<div class="np-progress"><div class="np-progress-bar" style="width:{pct:.1f}%"></div></div>'
+
+
+# Class colours of the FNN tab: class 0 blue, class 1 orange (TensorFlow Playground's convention).
+CLASS_RGB = np.array([[99, 102, 241], [249, 115, 22]], dtype=np.float64)
+
+
+def _two_class(prob: np.ndarray) -> np.ndarray:
+    """P(class 1) in [0, 1] → RGB: pale blue through white to pale orange."""
+    p = np.clip(prob, 0, 1)[..., None]
+    white = np.full(3, 255.0)
+    strength = np.abs(p - 0.5) * 2 * 0.55
+    colour = np.where(p >= 0.5, CLASS_RGB[1], CLASS_RGB[0])
+    return white * (1 - strength) + colour * strength
+
+
+def boundary_image(prob: np.ndarray, lim: float, points=(), size: int = 360) -> np.ndarray:
+    """The decision surface P(class 1) over [-lim, lim]² (rows = y from bottom) with the points on top.
+
+    ``points``: [(xy (n, 2), labels (n,), filled: bool)] — training points filled, test points hollow.
+    """
+    from PIL import Image, ImageDraw
+
+    img = _two_class(np.flipud(prob)).round().astype(np.uint8)
+    canvas = Image.fromarray(img).resize((size, size), Image.Resampling.BILINEAR)
+    pen = ImageDraw.Draw(canvas)
+    scale = size / (2 * lim)
+    for xy, labels, filled in points:
+        for (x, y), c in zip(np.asarray(xy), np.asarray(labels)):
+            px, py = (x + lim) * scale, (lim - y) * scale
+            colour = tuple(int(v) for v in CLASS_RGB[int(c)])
+            pen.ellipse([px - 3.5, py - 3.5, px + 3.5, py + 3.5], fill=colour if filled else "white",
+                        outline="white" if filled else colour, width=2 if not filled else 1)
+    return np.asarray(canvas)
+
+
+def network_diagram(inputs: list[np.ndarray], layers: list[np.ndarray], weights: list[np.ndarray],
+                    output: np.ndarray, max_height: int = 680) -> np.ndarray:
+    """TensorFlow-Playground-style picture of the network: every neuron as a small map of its output over
+    the plane, columns of layers, and the weights as lines (orange +, blue −, width ∝ |w|).
+
+    inputs: feature maps (R, R); layers: per hidden layer (units, R, R); weights: the Linear weights in order
+    (out, in); output: P(class 1) (R, R).
+    """
+    from PIL import Image, ImageDraw
+
+    columns = [list(inputs)] + [list(l) for l in layers] + [[output]]
+    tallest = max(len(c) for c in columns)
+    tile = int(max(16, min(44, (max_height - 10) // tallest - 5)))
+    gap_y, gap_x = 5, 90
+    height = tallest * (tile + gap_y) + 10
+    width = len(columns) * tile + (len(columns) - 1) * gap_x + 20
+    canvas = Image.new("RGB", (width, height), "white")
+    lines = Image.new("RGBA", (width, height), (255, 255, 255, 0))
+    pen = ImageDraw.Draw(lines)
+
+    def position(ci, ni):
+        n = len(columns[ci])
+        top = (height - n * (tile + gap_y) + gap_y) / 2
+        return 10 + ci * (tile + gap_x), top + ni * (tile + gap_y)
+
+    biggest = max((float(np.abs(w).max()) for w in weights if w.size), default=1.0) or 1.0
+    for ci, w in enumerate(weights):  # lines first, tiles over them
+        for o in range(w.shape[0]):
+            for i in range(w.shape[1]):
+                x0, y0 = position(ci, i)
+                x1, y1 = position(ci + 1, o)
+                v = float(w[o, i]) / biggest
+                if abs(v) < 0.1:  # faint weights would only hide the strong ones
+                    continue
+                colour = tuple(int(c) for c in CLASS_RGB[1 if v > 0 else 0]) + (int(60 + 195 * abs(v)),)
+                pen.line([(x0 + tile, y0 + tile / 2), (x1, y1 + tile / 2)], fill=colour,
+                         width=max(1, int(round(abs(v) * 3))))
+    canvas = Image.alpha_composite(canvas.convert("RGBA"), lines).convert("RGB")
+    pen = ImageDraw.Draw(canvas)
+    for ci, col in enumerate(columns):
+        for ni, m in enumerate(col):
+            m = np.asarray(m, dtype=np.float64)
+            if ci == len(columns) - 1:
+                rgb = _two_class(m)
+            else:
+                lim = float(np.abs(m).max()) or 1.0
+                rgb = _two_class(0.5 + 0.5 * m / lim)  # a neuron's own scale: its sign pattern shows
+            tile_img = Image.fromarray(np.flipud(rgb).round().astype(np.uint8)).resize((tile, tile))
+            x, y = position(ci, ni)
+            canvas.paste(tile_img, (int(x), int(y)))
+            pen.rectangle([x - 1, y - 1, x + tile, y + tile], outline=(148, 163, 184))
+    return np.asarray(canvas)

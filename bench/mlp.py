@@ -1,0 +1,61 @@
+"""How fast does the FNN tab train while it redraws the decision boundary?
+
+One Play tick = a pass over the training points (22 steps at the defaults) + the losses on all points
++ the boundary (60×60), the network picture and the chart data: exactly what the tab's timer runs.
+Baseline in the same run: the same steps through the plain engine loop, without any drawing.
+The last line is one JSON object.
+
+    python bench/mlp.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+
+from playground import engine  # noqa: E402
+from playground.models import mlp  # noqa: E402
+from playground.ui import mlp as tab  # noqa: E402
+
+
+def main(seconds: float = 5.0):
+    cfg = mlp.Config()
+    sess = tab.new_session(cfg)
+    tab.render(sess, None)  # warm up
+    ticks, steps, t0 = 0, 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        n = tab.steps_per_tick(sess)
+        tab.advance(sess, n)
+        tab.render(sess, None)
+        ticks, steps = ticks + 1, steps + n
+    elapsed = time.perf_counter() - t0
+    tick_ms = elapsed / ticks * 1000
+
+    stepper = engine.Stepper(mlp, cfg)
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        stepper.step()
+    plain = steps / (time.perf_counter() - t0)
+
+    per_tick = tab.steps_per_tick(sess)
+    print(json.dumps({
+        "machine": f"{os.cpu_count()} CPU cores, torch {torch.__version__}",
+        "steps_per_tick": per_tick, "tick_handler_ms": round(tick_ms, 1),
+        "server_steps_per_s_with_redraw": round(steps / elapsed, 1),
+        "plain_steps_per_s": round(plain, 1),
+        "tab_steps_per_s_at_timer": round(per_tick / max(tab.TICK, tick_ms / 1000), 1),
+        "redraws_per_s_at_timer": round(1 / max(tab.TICK, tick_ms / 1000), 1),
+        "final_test_accuracy": sess["history"]["val_acc"][-1][1],
+    }))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+""""Show the code": a standalone PyTorch script that trains the FNN tab's current settings.
+
+The dataset generator is copied from ``playground.data`` with ``inspect`` so the script and the app
+make exactly the same points; the rest is the plain PyTorch a learner would write.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from playground import data
+
+_FEATURES = '''FEATURES = {
+    "x": lambda x, y: x, "y": lambda x, y: y, "x2": lambda x, y: x * x, "y2": lambda x, y: y * y,
+    "xy": lambda x, y: x * y, "sinx": lambda x, y: np.sin(x), "siny": lambda x, y: np.sin(y),
+}'''
+
+_OPTIMIZERS = {
+    "sgd": "torch.optim.SGD(model.parameters(), lr={lr})",
+    "momentum": "torch.optim.SGD(model.parameters(), lr={lr}, momentum=0.9)",
+    "adam": "torch.optim.Adam(model.parameters(), lr={lr})",
+}
+_ACTIVATIONS = {"relu": "nn.ReLU()", "tanh": "nn.Tanh()", "sigmoid": "nn.Sigmoid()", "gelu": "nn.GELU()"}
+
+
+def script(cfg, epochs: int | None = None) -> str:
+    """The runnable script for ``cfg`` (a ``playground.models.mlp.Config``)."""
+    epochs = cfg.epochs if epochs is None else epochs
+    feats = cfg.feature_list()
+    layers = []
+    width = len(feats)
+    for _ in range(cfg.n_layers):
+        layers.append(f"nn.Linear({width}, {cfg.units}), {_ACTIVATIONS[cfg.activation]},")
+        width = cfg.units
+    layers.append(f"nn.Linear({width}, 2),")
+    body = "\n        ".join(layers)
+    penalty = []
+    if cfg.l1:
+        penalty.append(f"{cfg.l1!r} * sum(w.abs().sum() for w in weights)")
+    if cfg.l2:
+        penalty.append(f"{cfg.l2!r} * sum((w * w).sum() for w in weights)")
+    penalty_line = (" + ".join(["loss"] + penalty)) if penalty else "loss"
+    source = inspect.getsource(data.toy_dataset)
+    return f'''"""Train a feed-forward network on the "{cfg.dataset}" toy dataset (Neural Playground's FNN tab)."""
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def main():
+    torch.manual_seed({cfg.seed})
+    model = nn.Sequential(
+        {body}
+    )
+    optimizer = {_OPTIMIZERS[cfg.optimizer].format(lr=repr(cfg.lr))}
+    weights = [m.weight for m in model if isinstance(m, nn.Linear)]
+    x_train, y_train, x_test, y_test = load_data()
+
+    for epoch in range({epochs}):
+        for idx in torch.randperm(len(y_train)).split({cfg.batch_size}):
+            loss = F.cross_entropy(model(x_train[idx]), y_train[idx])
+            loss = {penalty_line}
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+    with torch.no_grad():
+        accuracy = (model(x_test).argmax(1) == y_test).float().mean().item()
+    print(f"test accuracy {{accuracy:.3f}}")
+
+
+def load_data():
+    """{cfg.n_points} points, noise {cfg.noise}, {cfg.train_fraction:.0%} for training; features {", ".join(feats)}."""
+    points, labels = toy_dataset({cfg.dataset!r}, {cfg.n_points}, {cfg.noise!r}, seed={cfg.seed})
+    order = np.random.default_rng({cfg.seed} + 1).permutation({cfg.n_points})
+    cut = int(round({cfg.n_points} * {cfg.train_fraction!r}))
+    features = {list(feats)!r}
+    inputs = np.stack([FEATURES[f](points[:, 0], points[:, 1]) for f in features], axis=1).astype(np.float32)
+    return (torch.from_numpy(inputs[order[:cut]]), torch.from_numpy(labels[order[:cut]]),
+            torch.from_numpy(inputs[order[cut:]]), torch.from_numpy(labels[order[cut:]]))
+
+
+TOY_DATASETS = {data.TOY_DATASETS!r}
+TOY_RANGE = {data.TOY_RANGE!r}
+{_FEATURES}
+
+
+{source}
+
+if __name__ == "__main__":
+    main()
+'''
