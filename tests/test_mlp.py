@@ -56,3 +56,22 @@ def test_l1_and_l2_penalties_are_added_to_the_loss():
     weights = sum(m.weight.abs().sum().item() for m in model.modules() if hasattr(m, "weight"))
     with_l1, _ = mlp.loss(model, (batch[0], batch[1], from_overrides(mlp.Config, {"l1": 0.01}, base=cfg)))
     assert with_l1.item() == pytest.approx(base.item() + 0.01 * weights, rel=1e-5)
+
+
+def test_a_diverging_run_in_the_tab_stops_with_a_message(monkeypatch):
+    from playground.ui import mlp as tab
+
+    sess = tab.new_session(mlp.Config())
+    tab.advance(sess, 5)
+    assert sess["error"] is None and sess["stepper"].step_count == 5
+
+    def nan_loss(model, batch):
+        value, extra = mlp.penalty(model, batch[2]), {}
+        return value * float("nan"), extra
+
+    monkeypatch.setattr(mlp, "loss", nan_loss)
+    tab.advance(sess, 5)
+    assert sess["error"].startswith("the loss became nan at step 6")
+    assert sess["stepper"].step_count == 5  # the diverged step was not applied
+    surface, network, stats, chart = tab.render(sess, None)
+    assert "Training stopped" in stats and "press **Reset**" in stats
