@@ -1,6 +1,5 @@
 """The public API of the launched app, through gradio_client, as a user's script would call it."""
 
-import io
 
 import numpy as np
 import pytest

@@ -1,6 +1,5 @@
 """Every architecture in the registry, at its TINY size: the contract the engine and tabs rely on."""
 
-import dataclasses
 
 import pytest
 import torch

@@ -6,7 +6,6 @@ slanted on a big canvas, plus digits drawn as pen strokes. Preprocessing is what
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image, ImageDraw, ImageFilter
 
 from playground import checkpoint, data, models

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 import gradio as gr
@@ -14,10 +13,10 @@ import gradio as gr
 from playground import jobs, models
 from playground.ui.live_chart import live_chart, payload
 from playground.ui.train import chart_labels
+from playground.ui.api import parse_config
 from playground.ui.i18n import msg, t
 
 COLUMNS = ("id", "arch", "state", "device", "progress", "acc", "settings", "started")
-MAX_CONFIG_CHARS = 4000
 
 
 def _owner(request: gr.Request | None) -> str:
@@ -28,14 +27,7 @@ def start_training(arch: str, config: str, request: gr.Request) -> str:
     """Start a job; config is a JSON object of overrides, e.g. {"epochs": 1}. Returns the job id."""
     if not isinstance(arch, str) or len(arch) > 40:
         raise gr.Error(f"arch must be one of: {', '.join(models.ARCHS)}")
-    if not isinstance(config, str) or len(config) > MAX_CONFIG_CHARS:
-        raise gr.Error(f"config must be a JSON object of at most {MAX_CONFIG_CHARS} characters")
-    try:
-        overrides = json.loads(config) if config.strip() else {}
-    except ValueError as e:
-        raise gr.Error(f"config is not valid JSON ({e.msg} at character {e.pos})")
-    if not isinstance(overrides, dict):
-        raise gr.Error('config must be a JSON object, e.g. {"epochs": 1}')
+    overrides = parse_config(config, '{"epochs": 1}')
     try:
         return jobs.manager().start(arch.strip(), overrides, owner=_owner(request))
     except ValueError as e:

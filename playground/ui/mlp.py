@@ -7,9 +7,6 @@ of a setting resets the network, as in TensorFlow Playground.
 
 from __future__ import annotations
 
-import json
-import math
-
 import gradio as gr
 import numpy as np
 import torch
@@ -18,6 +15,7 @@ from playground import data, engine
 from playground.config import from_overrides
 from playground.models import mlp
 from playground.ui import mlp_code, plots
+from playground.ui.api import parse_config
 from playground.ui.i18n import msg, t
 from playground.ui.live_chart import live_chart, payload
 from playground.ui.train import chart_labels
@@ -113,14 +111,7 @@ def mlp_fit(config: str) -> dict:
     optimizer, features ["x", "y", …] or "x,y", epochs, …) or "steps" (1–5000) instead of epochs.
     The defaults are the tab's: 100 epochs of the spirals (2,200 steps).
     """
-    if not isinstance(config, str) or len(config) > 4000:
-        raise gr.Error("config must be a JSON object of at most 4000 characters")
-    try:
-        overrides = json.loads(config) if config.strip() else {}
-    except ValueError as e:
-        raise gr.Error(f"config is not valid JSON ({e.msg} at character {e.pos})")
-    if not isinstance(overrides, dict):
-        raise gr.Error('config must be a JSON object, e.g. {"dataset": "xor", "steps": 500}')
+    overrides = parse_config(config, '{"dataset": "xor", "steps": 500}')
     steps = overrides.pop("steps", None)
     if steps is not None and (isinstance(steps, bool) or not isinstance(steps, (int, float))
                               or not 1 <= steps <= MAX_FIT_STEPS or steps != int(steps)):
