@@ -44,8 +44,10 @@ SCENARIOS = {  # a problem to make fail, and what to change to fix it
 def new_session(cfg: mlp.Config) -> dict:
     stepper = engine.Stepper(mlp, cfg)
     xtr, ytr, xte, yte = data.toy_split(cfg.dataset, cfg.n_points, cfg.noise, cfg.train_fraction, cfg.seed)
-    return {"cfg": cfg, "stepper": stepper, "points": (xtr, ytr, xte, yte), "error": None,
+    sess = {"cfg": cfg, "stepper": stepper, "points": (xtr, ytr, xte, yte), "error": None,
             "history": {"train_loss": [], "val_loss": [], "val_acc": []}}
+    record(sess)  # the curves start at step 0, before any training
+    return sess
 
 
 def advance(sess: dict, steps: int) -> None:
@@ -88,7 +90,7 @@ def render(sess: dict, request: gr.Request | None):
     step = sess["stepper"].step_count
     if sess["error"]:
         stats = msg("mlp.diverged", request, error=sess["error"])
-    elif h["val_acc"]:
+    elif step:
         stats = msg("mlp.stats", request, epoch=step / max(len(sess["stepper"].data), 1), step=step,
                     train=h["train_loss"][-1][1], test=h["val_loss"][-1][1], acc=h["val_acc"][-1][1],
                     params=mlp.param_count(model))
@@ -130,7 +132,6 @@ def mlp_fit(config: str) -> dict:
     if steps > MAX_FIT_STEPS:
         raise gr.Error(f"that is {steps} steps; at most {MAX_FIT_STEPS} (lower epochs or raise batch_size)")
     sess = new_session(cfg)
-    advance(sess, 0)
     while sess["stepper"].step_count < steps and not sess["error"]:
         advance(sess, min(steps_per_tick(sess), int(steps) - sess["stepper"].step_count))
     h = sess["history"]
