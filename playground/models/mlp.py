@@ -18,6 +18,7 @@ Sources: Rumelhart, Hinton & Williams 1986 (backpropagation); Smilkov & Carter, 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -89,9 +90,13 @@ def build(cfg: Config) -> MLP:
 
 
 def split(cfg: Config):
-    """(x_train, y_train, x_test, y_test) as tensors of features."""
-    xtr, ytr, xte, yte = data.toy_split(cfg.dataset, cfg.n_points, cfg.noise, cfg.train_fraction, cfg.seed)
-    feats = cfg.feature_list()
+    """(x_train, y_train, x_test, y_test) as tensors of features (made once per data settings)."""
+    return _split(cfg.dataset, cfg.n_points, cfg.noise, cfg.train_fraction, cfg.seed, cfg.feature_list())
+
+
+@lru_cache(maxsize=32)
+def _split(dataset, n_points, noise, train_fraction, seed, feats):
+    xtr, ytr, xte, yte = data.toy_split(dataset, n_points, noise, train_fraction, seed)
     return (torch.from_numpy(data.featurize(xtr, feats)), torch.from_numpy(ytr),
             torch.from_numpy(data.featurize(xte, feats)), torch.from_numpy(yte))
 
