@@ -31,7 +31,6 @@ from pathlib import Path
 from playground import checkpoint, models
 from playground.config import from_overrides
 
-STATES = ("queued", "running", "done", "failed", "cancelled")
 ACTIVE = ("queued", "running")
 DEVICES = ("auto", "cpu", "cuda")
 STOP_GRACE = 15.0  # seconds a stopped job may take to save its model before it is killed

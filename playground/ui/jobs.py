@@ -11,8 +11,7 @@ import time
 import gradio as gr
 
 from playground import jobs, models
-from playground.ui.live_chart import live_chart, payload
-from playground.ui.train import chart_labels
+from playground.ui.live_chart import chart_labels, live_chart, payload
 from playground.ui.api import parse_config
 from playground.ui.i18n import msg, t
 

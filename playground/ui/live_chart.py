@@ -15,6 +15,7 @@ from pathlib import Path
 import gradio as gr
 import plotly
 
+from playground.ui.i18n import msg
 from playground.ui.plots import PALETTE
 
 PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
@@ -24,6 +25,12 @@ MAX_POINTS = 1500  # per series; longer curves are thinned evenly before they ar
 def head() -> str:
     """The <script> tag for ``launch(head=...)``; the app must allow ``PLOTLY_DIR`` as a static path."""
     return f'<script src="/gradio_api/file={PLOTLY_DIR / "plotly.min.js"}"></script>'
+
+
+def chart_labels(request: gr.Request | None) -> dict[str, str]:
+    """Axis and legend names in the page's language."""
+    return {"step": msg("chart.step", request), "loss": msg("chart.loss", request),
+            "acc": msg("chart.acc", request)}
 
 
 def _thin(points: list) -> list:

@@ -17,8 +17,7 @@ from playground.models import mlp
 from playground.ui import mlp_code, plots
 from playground.ui.api import parse_config
 from playground.ui.i18n import msg, t
-from playground.ui.live_chart import live_chart, payload
-from playground.ui.train import chart_labels
+from playground.ui.live_chart import chart_labels, live_chart, payload
 
 TICK = 0.2  # seconds between redraws while playing
 MAX_STEPS_PER_TICK = 60

@@ -16,7 +16,8 @@ import gradio as gr
 
 from playground import config, jobs, models
 from playground.ui import plots
-from playground.ui.live_chart import live_chart, payload
+from playground.ui.jobs import use_model
+from playground.ui.live_chart import chart_labels, live_chart, payload
 from playground.ui.i18n import msg, t
 
 
@@ -71,11 +72,6 @@ def describe(st: dict, request: gr.Request | None) -> tuple[float, str]:
     if state == "cancelled":
         return frac, msg("train.cancelled", request, step=st["step"], total=st["total_steps"], acc=_acc(st))
     return frac, msg("train.failed", request, error=st["error"])
-
-
-def chart_labels(request: gr.Request | None) -> dict[str, str]:
-    return {"step": msg("chart.step", request), "loss": msg("chart.loss", request),
-            "acc": msg("chart.acc", request)}
 
 
 def download_files(job_id: str) -> list[str]:
@@ -145,9 +141,9 @@ def build(arch: str, choice: gr.State) -> None:
         return gr.Button(interactive=False)
 
     def on_use(job_id, current, request: gr.Request):
-        st = jobs.manager().status(job_id)
-        gr.Info(msg("train.using", request, job=job_id, acc=_acc(st)))
-        return {**(current or {}), arch: job_id}
+        answer, choice = use_model(job_id, current, request)
+        gr.Info(answer["message"])
+        return choice
 
     def on_back(current, request: gr.Request):
         gr.Info(msg("train.using_pretrained", request))
