@@ -7,7 +7,7 @@ Tests and benchmarks import ``build_demo()`` and launch it themselves.
 
 import gradio as gr
 
-from playground.ui import cnn, header, i18n, jobs, live_chart, mlp, soon
+from playground.ui import cnn, generative, header, i18n, jobs, live_chart, mlp, rnn, transformer
 
 CSS = """
 #cnn-canvas { max-width: 420px; }
@@ -34,9 +34,12 @@ def build_demo() -> gr.Blocks:
                 cnn.build(demo, choice)
             with gr.Tab(i18n.t("tab.mlp"), id="mlp"):
                 mlp.build(demo)
-            for name in ("rnn", "generative", "transformer"):
-                with gr.Tab(i18n.t(f"tab.{name}"), id=name):
-                    soon.build(name)
+            with gr.Tab(i18n.t("tab.rnn"), id="rnn"):
+                rnn.build(demo, choice)
+            with gr.Tab(i18n.t("tab.generative"), id="generative"):
+                generative.build(demo, choice)
+            with gr.Tab(i18n.t("tab.transformer"), id="transformer"):
+                transformer.build(demo, choice)
             with gr.Tab(i18n.t("tab.jobs"), id="jobs"):
                 jobs.build(demo, choice)
         gr.api(_ping, api_name="ping")
@@ -47,7 +50,8 @@ def build_demo() -> gr.Blocks:
 
 def launch_kwargs() -> dict:
     gr.set_static_paths([live_chart.PLOTLY_DIR])  # plotly.js for the live charts; nothing else is served
-    return dict(i18n=i18n.table(), css=CSS, theme=gr.themes.Soft(), max_file_size=MAX_FILE_SIZE,
+    css = CSS + "".join(getattr(tab, "CSS", "") for tab in (rnn, generative, transformer))
+    return dict(i18n=i18n.table(), css=css, theme=gr.themes.Soft(), max_file_size=MAX_FILE_SIZE,
                 show_error=True, head=live_chart.head())
 
 

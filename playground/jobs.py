@@ -35,6 +35,7 @@ ACTIVE = ("queued", "running")
 DEVICES = ("auto", "cpu", "cuda")
 STOP_GRACE = 15.0  # seconds a stopped job may take to save its model before it is killed
 FLUSH_EVERY = 0.25  # seconds between progress messages from a job
+PREVIEW_EVERY = 2.0  # seconds between previews (a sample of text, a grid of images): they cost training time
 
 
 class JobError(ValueError):
@@ -319,13 +320,20 @@ def _worker(arch_name: str, module_name: str, config: dict, device: str, out_dir
     arch = importlib.import_module(module_name)
     cfg = from_overrides(arch.Config, config)
     model = arch.build(cfg)
-    buffer = {"steps": [], "epochs": [], "t": time.time(), "last_step": 0}
+    buffer = {"steps": [], "epochs": [], "t": time.time(), "last_step": 0, "preview_t": 0.0}
     preview = getattr(arch, "preview", None)
 
     def flush(force=False):
-        if force or time.time() - buffer["t"] >= FLUSH_EVERY:
-            payload = {"steps": buffer["steps"], "epochs": buffer["epochs"],
-                       "preview": preview(model) if preview is not None else None}
+        now = time.time()
+        if force or now - buffer["t"] >= FLUSH_EVERY:
+            show = preview is not None and (force or now - buffer["preview_t"] >= PREVIEW_EVERY)
+            payload = {"steps": buffer["steps"], "epochs": buffer["epochs"], "preview": None}
+            if show:
+                was_training = model.training
+                with torch.no_grad():
+                    payload["preview"] = preview(model.eval())
+                model.train(was_training)
+                buffer["preview_t"] = now
             messages.put(("progress", payload))
             buffer.update(steps=[], epochs=[], t=time.time())
 

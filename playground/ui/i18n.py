@@ -3,7 +3,8 @@
 Components take ``t("key")`` (a ``gr.I18n`` key, translated in the browser). Text made on the server
 (status lines, warnings, errors) goes through ``msg(key, request)``, which answers in the language of
 the page: the ``np_lang`` cookie set by the language switch, else the browser's Accept-Language.
-Long texts (the theory panels) live in ``text/<lang>/<name>.md`` and are read into the table.
+Long texts (the theory panels) live in ``text/<lang>/<name>.md`` and are read into the table; a tab may
+keep its short strings in ``strings/<tab>.py`` (``EN`` and ``ZH`` dicts), merged into the table too.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "train.download": "Download (config.json + model.safetensors)",
         "train.curves": "Training loss per step · held-out accuracy per epoch",
         "train.preview": "First-layer filters, live (red +, blue −)",
+        "train.sample": "What it writes now (live sample)",
         "train.idle": "No training job yet.",
         "train.queued": "Queued: position {pos} in line.",
         "train.running": "Training on **{device}**: step {step} of {total} · {pct:.0%} · about {eta} left.",
@@ -196,6 +198,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "train.download": "下载（config.json + model.safetensors）",
         "train.curves": "每步的训练损失 · 每轮的留出集准确率",
         "train.preview": "第一层卷积核，实时（红为正，蓝为负）",
+        "train.sample": "它现在写出的文字（实时样本）",
         "train.idle": "还没有训练任务。",
         "train.queued": "排队中：第 {pos} 位。",
         "train.running": "正在 **{device}** 上训练：第 {step} / {total} 步 · {pct:.0%} · 预计还需 {eta}。",
@@ -291,7 +294,22 @@ def _load_texts() -> None:
             STRINGS[lang][f"text.{path.stem}"] = path.read_text(encoding="utf-8")
 
 
+def _load_tab_strings() -> None:
+    """A tab may keep its strings in ``strings/<tab>.py`` as ``EN`` and ``ZH`` dicts: merged here."""
+    import importlib
+    import pkgutil
+
+    from playground.ui import strings
+    for info in pkgutil.iter_modules(strings.__path__):
+        module = importlib.import_module(f"{strings.__name__}.{info.name}")
+        for lang, table in (("en", module.EN), ("zh", module.ZH)):
+            clash = set(table) & set(STRINGS[lang])
+            assert not clash, f"strings/{info.name}.py redefines {sorted(clash)}"
+            STRINGS[lang].update(table)
+
+
 _load_texts()
+_load_tab_strings()
 assert set(STRINGS["en"]) == set(STRINGS["zh"]), set(STRINGS["en"]) ^ set(STRINGS["zh"])
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import gradio as gr
 
 from playground import config, jobs, models
-from playground.ui import plots
+from playground.ui import i18n, plots
 from playground.ui.jobs import use_model
 from playground.ui.live_chart import chart_labels, live_chart, payload
 from playground.ui.i18n import msg, t
@@ -82,6 +82,19 @@ def download_files(job_id: str) -> list[str]:
     return [str(dst / "config.json"), str(dst / "model.safetensors")]
 
 
+def _preview(shown: dict):
+    """A job's live preview → (image update, sample-text update). A model's ``preview(model)`` may send
+    ``filters`` (C, k, k) weights, an ``image`` (H, W) or (H, W, 3) array in [0, 1] or uint8, and/or
+    a ``text`` sample."""
+    image = gr.skip()
+    if shown.get("filters") is not None:
+        image = plots.filter_grid(shown["filters"])
+    elif shown.get("image") is not None:
+        image = shown["image"]
+    text = gr.Textbox(value=shown["text"], visible=True) if shown.get("text") is not None else gr.skip()
+    return image, text
+
+
 def build(arch: str, choice: gr.State) -> None:
     module = models.get(arch)
     with gr.Accordion(t("train.title"), open=False, elem_id=f"{arch}-train"):
@@ -99,8 +112,12 @@ def build(arch: str, choice: gr.State) -> None:
         with gr.Row():
             with gr.Column(scale=3):
                 curves = live_chart(t("train.curves"), elem_id=f"{arch}-train-curves")
-            preview = gr.Image(label=t("train.preview"), interactive=False, scale=2,
-                               elem_id=f"{arch}-train-preview", elem_classes="np-map")
+            with gr.Column(scale=2):
+                label = f"train.preview.{arch}" if f"train.preview.{arch}" in i18n.STRINGS["en"] else "train.preview"
+                preview = gr.Image(label=t(label), interactive=False, elem_id=f"{arch}-train-preview",
+                                   elem_classes="np-map")
+                sample = gr.Textbox(label=t("train.sample"), lines=4, interactive=False, visible=False,
+                                    elem_id=f"{arch}-train-sample")
         with gr.Row():
             use = gr.Button(t("train.use"), interactive=False, elem_id=f"{arch}-train-use")
             back = gr.Button(t("train.use_pretrained"), elem_id=f"{arch}-train-pretrained")
@@ -121,16 +138,15 @@ def build(arch: str, choice: gr.State) -> None:
 
     def on_tick(job_id, drawn, request: gr.Request):
         if not job_id:
-            return (gr.Timer(active=False),) + (gr.skip(),) * 9
+            return (gr.Timer(active=False),) + (gr.skip(),) * 10
         st = jobs.manager().status(job_id)
         frac, text = describe(st, request)
         running = st["state"] in jobs.ACTIVE
         changed = st["step"] != drawn or not running
         fig = payload([(job_id, st["metrics"])], chart_labels(request)) if changed else gr.skip()
-        filters = jobs.manager().preview(job_id).get("filters")
-        image = plots.filter_grid(filters) if filters is not None and changed else gr.skip()
+        image, sample_text = _preview(jobs.manager().preview(job_id)) if changed else (gr.skip(), gr.skip())
         finished_with_model = not running and st["has_model"]
-        return (gr.Timer(active=running), plots.progress_html(frac), text, fig, image, st["step"],
+        return (gr.Timer(active=running), plots.progress_html(frac), text, fig, image, sample_text, st["step"],
                 gr.Button(interactive=running), gr.Button(interactive=not running),
                 gr.Button(interactive=finished_with_model),
                 gr.File(value=download_files(job_id), visible=True) if finished_with_model else gr.skip())
@@ -151,7 +167,7 @@ def build(arch: str, choice: gr.State) -> None:
 
     start.click(on_start, {device, *[c for _, c in fields]}, [job, seen, timer, stop, start],
                 api_visibility="private")
-    timer.tick(on_tick, [job, seen], [timer, progress, status, curves, preview, seen, stop, start, use, files],
+    timer.tick(on_tick, [job, seen], [timer, progress, status, curves, preview, sample, seen, stop, start, use, files],
                api_visibility="private", show_progress="hidden")
     stop.click(on_stop, job, stop, api_visibility="private")
     use.click(on_use, [job, choice], choice, api_visibility="private")

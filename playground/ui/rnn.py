@@ -1,0 +1,11 @@
+"""The rnn tab (placeholder until it lands)."""
+
+import gradio as gr
+
+from playground.ui import soon
+
+CSS = ""
+
+
+def build(demo: gr.Blocks, choice: gr.State) -> None:
+    soon.build("rnn")
