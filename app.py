@@ -7,7 +7,7 @@ Tests and benchmarks import ``build_demo()`` and launch it themselves.
 
 import gradio as gr
 
-from playground.ui import cnn, generative, header, i18n, jobs, live_chart, mlp, rnn, transformer
+from playground.ui import cnn, generative, header, health, i18n, jobs, live_chart, mlp, rnn, transformer
 
 CSS = """
 #cnn-canvas { max-width: 420px; }
@@ -18,6 +18,10 @@ CSS = """
 footer { visibility: hidden; }
 """
 MAX_FILE_SIZE = "10mb"  # uploads larger than this are refused before they reach any handler
+# Inference is short and CPU-bound on 2 cores: a few requests of each kind at a time keep each answer
+# quick; the rest wait in a bounded queue (see bench/load.py and the README for the measurement).
+CONCURRENCY, QUEUE_SIZE = 4, 128
+health.SERVING.update(concurrency=CONCURRENCY, queue=QUEUE_SIZE, upload=MAX_FILE_SIZE.upper())
 
 
 def _ping() -> str:
@@ -29,22 +33,28 @@ def build_demo() -> gr.Blocks:
     with gr.Blocks(title="Neural Playground") as demo:
         header.build(demo)
         choice = gr.State({})  # this session's model per architecture: {arch: job id}; none = pretrained
+        tabs, timers = {}, {}
         with gr.Tabs():
-            with gr.Tab(i18n.t("tab.cnn"), id="cnn"):
+            with gr.Tab(i18n.t("tab.cnn"), id="cnn") as tabs["cnn"]:
                 cnn.build(demo, choice)
-            with gr.Tab(i18n.t("tab.mlp"), id="mlp"):
+            with gr.Tab(i18n.t("tab.mlp"), id="mlp") as tabs["mlp"]:
                 mlp.build(demo)
-            with gr.Tab(i18n.t("tab.rnn"), id="rnn"):
+            with gr.Tab(i18n.t("tab.rnn"), id="rnn") as tabs["rnn"]:
                 rnn.build(demo, choice)
-            with gr.Tab(i18n.t("tab.generative"), id="generative"):
+            with gr.Tab(i18n.t("tab.generative"), id="generative") as tabs["generative"]:
                 generative.build(demo, choice)
-            with gr.Tab(i18n.t("tab.transformer"), id="transformer"):
+            with gr.Tab(i18n.t("tab.transformer"), id="transformer") as tabs["transformer"]:
                 transformer.build(demo, choice)
-            with gr.Tab(i18n.t("tab.jobs"), id="jobs"):
-                jobs.build(demo, choice)
+            with gr.Tab(i18n.t("tab.jobs"), id="jobs") as tabs["jobs"]:
+                timers["jobs"] = jobs.build(demo, choice)
+            with gr.Tab(i18n.t("tab.health"), id="health") as tabs["health"]:
+                timers["health"] = health.build(demo)
+        # The Jobs and Health tabs poll only while they are open: forty idle pages cost the server nothing.
+        for name, tab in tabs.items():
+            tab.select(lambda name=name: [gr.Timer(active=key == name) for key in timers], None,
+                       list(timers.values()), api_visibility="private", show_progress="hidden")
         gr.api(_ping, api_name="ping")
-    # Inference is short and CPU-bound on 2 cores: a few at a time keeps each stroke's answer quick.
-    demo.queue(default_concurrency_limit=4, max_size=128)
+    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
     return demo
 
 
@@ -52,7 +62,7 @@ def launch_kwargs() -> dict:
     gr.set_static_paths([live_chart.PLOTLY_DIR])  # plotly.js for the live charts; nothing else is served
     css = CSS + "".join(getattr(tab, "CSS", "") for tab in (rnn, generative, transformer))
     return dict(i18n=i18n.table(), css=css, theme=gr.themes.Soft(), max_file_size=MAX_FILE_SIZE,
-                show_error=True, head=live_chart.head())
+                show_error=False, head=live_chart.head())  # only gr.Error messages reach people
 
 
 if __name__ == "__main__":

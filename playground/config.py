@@ -33,10 +33,10 @@ def validate(cfg) -> None:
         value = getattr(cfg, f.name)
         if "range" in f.metadata:
             lo, hi = f.metadata["range"]
-            ok_type = isinstance(value, (int, float)) and not isinstance(value, bool)
-            if f.type in ("int", int) and ok_type and float(value) != int(value):
-                ok_type = False
-            if not ok_type or not math.isfinite(value) or not lo <= value <= hi:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            if ok and f.type in ("int", int) and float(value) != int(value):
+                ok = False  # 2.5 epochs
+            if not ok or not lo <= value <= hi:
                 raise ValueError(f"{f.name} must be a number in [{lo}, {hi}], got {value!r}")
         if "choices" in f.metadata and value not in f.metadata["choices"]:
             valid = ", ".join(map(repr, f.metadata["choices"]))

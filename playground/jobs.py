@@ -25,7 +25,7 @@ import queue
 import secrets
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from playground import checkpoint, models
@@ -84,6 +84,7 @@ class JobManager:
         self._stops: dict[str, object] = {}
         self._procs: dict[str, object] = {}
         self._lock = threading.RLock()
+        self._version = 0
         self._ctx = mp.get_context("spawn")  # a fresh interpreter: no forked locks, CUDA-safe
         self._load()
 
@@ -97,6 +98,7 @@ class JobManager:
         if device not in DEVICES:
             raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {device!r}")
         cfg = from_overrides(module.Config, overrides)  # ValueError naming the field and its range
+        self._check_writable()
         with self._lock:
             active = [j for j in self._jobs.values() if j.state in ACTIVE]
             if owner and sum(j.owner == owner for j in active) >= self.max_per_owner:
@@ -112,11 +114,12 @@ class JobManager:
             self._schedule()
         return job_id
 
-    def status(self, job_id: str) -> dict:
-        """A JSON-safe copy of the job's record, with queue position and ETA."""
+    def status(self, job_id: str, curves: bool = True) -> dict:
+        """A JSON-safe copy of the job's record, with queue position and ETA (``curves=False``: without
+        the metric curves, which are the bulk of it)."""
         with self._lock:
             job = self._get(job_id)
-            out = asdict(job)
+            out = asdict(job) if curves else asdict(replace(job, metrics={}))
             out.pop("owner")
             out["queue_position"] = self._queue.index(job_id) + 1 if job_id in self._queue else None
             out["elapsed"] = ((job.finished or time.time()) - job.started) if job.started else 0.0
@@ -142,12 +145,16 @@ class JobManager:
         with self._lock:
             return self._get(job_id).owner
 
-    def jobs(self, owner: str | None = None) -> list[dict]:
+    def jobs(self, owner: str | None = None, curves: bool = True) -> list[dict]:
         """Every job (newest first), or those of one owner."""
         with self._lock:
             ids = [j.id for j in sorted(self._jobs.values(), key=lambda j: j.created, reverse=True)
                    if owner is None or j.owner == owner]
-        return [self.status(i) for i in ids]
+        return [self.status(i, curves=curves) for i in ids]
+
+    def version(self) -> int:
+        """A number that changes whenever any job changes: pollers skip work while it stays the same."""
+        return self._version
 
     def preview(self, job_id: str) -> dict:
         """The latest preview arrays the job sent (e.g. {"filters": (C, k, k)}), or {}."""
@@ -190,7 +197,32 @@ class JobManager:
             if proc.is_alive():
                 proc.kill()
 
+    def summary(self) -> dict:
+        """Counts by state and the active jobs in brief (no curves): for the health page and polling."""
+        with self._lock:
+            counts = {}
+            for j in self._jobs.values():
+                counts[j.state] = counts.get(j.state, 0) + 1
+            active = [{"id": j.id, "arch": j.arch, "state": j.state, "device": j.device, "step": j.step,
+                       "total_steps": j.total_steps} for j in self._jobs.values() if j.state in ACTIVE]
+            return {"counts": counts, "active": active, "max_running": self.max_running,
+                    "max_queued": self.max_queued, "max_per_owner": self.max_per_owner,
+                    "threads_per_job": self.threads}
+
     # ------------------------------------------------------------------ internals
+
+    def _check_writable(self) -> None:
+        """Refuse a job at once when its run could not be saved (read-only or full disk)."""
+        try:
+            self.runs_dir.mkdir(parents=True, exist_ok=True)
+            probe = self.runs_dir / f".probe-{secrets.token_hex(4)}"
+            with open(probe, "wb") as f:
+                f.write(b"\0" * 65536)  # a little room, not just an inode
+            probe.unlink()
+        except OSError as e:
+            raise JobError(f"training is unavailable right now: its storage cannot be written "
+                           f"({os.strerror(e.errno) if e.errno else type(e).__name__}); "
+                           "the pretrained models still work")
 
     def _get(self, job_id) -> Job:
         job = self._jobs.get(job_id) if isinstance(job_id, str) else None
@@ -247,6 +279,7 @@ class JobManager:
 
     def _handle(self, job: Job, kind: str, payload) -> bool:
         with self._lock:
+            self._version += 1
             if kind == "started":
                 job.device = payload["device"]
                 job.total_steps = payload["total_steps"]
@@ -263,7 +296,11 @@ class JobManager:
             elif kind == "finished":
                 job.final = payload["final"]
                 job.has_model = payload["saved"]
-                self._finish(job, "cancelled" if payload["stopped"] else "done")
+                if payload.get("save_error"):
+                    self._finish(job, "failed", error=f"training ended but its model could not be saved "
+                                                      f"({payload['save_error']})")
+                else:
+                    self._finish(job, "cancelled" if payload["stopped"] else "done")
                 return True
             elif kind == "failed":
                 job.has_model = payload.get("saved", False)
@@ -273,10 +310,12 @@ class JobManager:
 
     def _finish(self, job: Job, state: str, error: str | None = None) -> None:
         job.state, job.error, job.finished = state, error, time.time()
+        self._version += 1
         self._save(job)
 
     def _save(self, job: Job) -> None:
         """job.json, written then renamed; a full disk loses the record, never the server."""
+        self._version += 1
         directory = self.runs_dir / job.id
         try:
             directory.mkdir(parents=True, exist_ok=True)
@@ -346,12 +385,13 @@ def _worker(arch_name: str, module_name: str, config: dict, device: str, out_dir
         buffer["epochs"].append((buffer["last_step"], metrics))
         flush(force=True)
 
-    def save(result_model, final):
+    def save(result_model, final) -> str | None:
+        """Save the model; None, or why it could not be saved (no path in it)."""
         try:
             checkpoint.save(Path(out_dir) / "model", arch_name, cfg, result_model.cpu(), metrics=final)
-            return True
-        except OSError:
-            return False
+            return None
+        except OSError as e:
+            return os.strerror(e.errno) if e.errno else type(e).__name__
 
     try:
         dev = engine.pick_device(device)
@@ -362,8 +402,9 @@ def _worker(arch_name: str, module_name: str, config: dict, device: str, out_dir
         result = engine.fit(arch, cfg, model=model, device=dev, on_step=on_step, on_epoch=on_epoch,
                             should_stop=stop.is_set, on_start=on_start)
         flush(force=True)
-        saved = result.steps > 0 and save(result.model, result.final)
-        messages.put(("finished", {"final": result.final, "stopped": result.stopped, "saved": saved}))
+        save_error = save(result.model, result.final) if result.steps > 0 else None
+        messages.put(("finished", {"final": result.final, "stopped": result.stopped,
+                                   "saved": result.steps > 0 and save_error is None, "save_error": save_error}))
     except engine.NonFiniteLoss as e:
         flush(force=True)
         messages.put(("failed", {"error": f"training diverged: {e}"}))

@@ -10,9 +10,10 @@ import time
 
 import gradio as gr
 
-from playground import jobs, models
+from playground import checkpoint, jobs, models
 from playground.ui.live_chart import chart_labels, live_chart, payload
 from playground.ui.api import parse_config
+from playground.ui import i18n
 from playground.ui.i18n import msg, t
 
 COLUMNS = ("id", "arch", "state", "device", "progress", "acc", "settings", "started")
@@ -56,9 +57,11 @@ def use_model(job_id: str, choice: dict | None, request: gr.Request):
     """Make a finished job's model the one its tab's inference uses, for this session only."""
     try:
         st = jobs.manager().status(job_id)
-        jobs.manager().model_dir(job_id)  # JobError when it has no model
+        jobs.manager().load_model(job_id)  # JobError when it has none; CheckpointError when it is damaged
     except jobs.JobError as e:
         raise gr.Error(str(e))
+    except checkpoint.CheckpointError:
+        raise gr.Error(msg("train.damaged", request, job=job_id))
     acc = (st["final"] or {}).get("val_acc")
     answer = {"arch": st["arch"], "job_id": job_id, "val_acc": acc,
               "message": msg("train.using", request, job=job_id, acc="–" if acc is None else f"{acc:.2%}")}
@@ -67,7 +70,7 @@ def use_model(job_id: str, choice: dict | None, request: gr.Request):
 
 def _rows(request: gr.Request | None) -> list[list]:
     rows = []
-    for st in jobs.manager().jobs():
+    for st in jobs.manager().jobs(curves=False):
         frac = st["step"] / st["total_steps"] if st["total_steps"] else 0.0
         acc = (st["final"] or {}).get("val_acc")
         settings = ", ".join(f"{k}={v}" for k, v in st["config"].items() if k != "seed")
@@ -77,19 +80,24 @@ def _rows(request: gr.Request | None) -> list[list]:
     return rows
 
 
-def refresh(selected, known, request: gr.Request):
+def refresh(selected, known, seen, request: gr.Request):
     """Table, compare choices and overlaid curves. The dropdown is only touched when the list of
-    jobs changed, so a refresh never closes it under the user's pointer."""
+    jobs changed, so a refresh never closes it under the user's pointer. Nothing is sent while no job
+    changed and the selection is the same: forty open pages polling an idle server cost next to nothing."""
+    version = (jobs.manager().version(), tuple(selected or ()), i18n.lang_of(request))
+    if version == seen:
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
     rows = _rows(request)
     ids = [r[0] for r in rows]
     selected = [s for s in (selected or []) if s in ids]
     runs = [(s, jobs.manager().status(s)["metrics"]) for s in selected]
     headers = [msg(f"col.{c}", request) for c in COLUMNS]  # Dataframe headers are not translated in the browser
     dropdown = gr.Dropdown(choices=ids, value=selected) if ids != known else gr.skip()
-    return gr.Dataframe(value=rows, headers=headers), dropdown, payload(runs, chart_labels(request)), ids
+    return gr.Dataframe(value=rows, headers=headers), dropdown, payload(runs, chart_labels(request)), ids, version
 
 
-def build(demo: gr.Blocks, choice: gr.State) -> None:
+def build(demo: gr.Blocks, choice: gr.State) -> gr.Timer:
+    """Lay out the tab; returns its timer, which app.py runs only while the tab is selected."""
     gr.Markdown(t("jobs.intro"))
     table = gr.Dataframe(headers=list(COLUMNS), value=[], interactive=False, wrap=True,
                          label=t("jobs.table"), elem_id="jobs-table")
@@ -106,12 +114,15 @@ def build(demo: gr.Blocks, choice: gr.State) -> None:
             cancel = gr.Button(t("jobs.cancel"), variant="stop")
             use = gr.Button(t("jobs.use"))
         answer = gr.JSON(label=t("jobs.answer"), elem_id="jobs-answer")
-    timer = gr.Timer(2.0)
+    timer = gr.Timer(2.0, active=False)  # app.py runs it only while the tab is open
     known = gr.State(None)  # the job ids the dropdown offers now
+    seen = gr.State(None)  # (jobs version, selection, language) last drawn
 
     start.click(start_training, [arch, config], job_id, api_name="start_training")
     status.click(job_status, job_id, answer, api_name="job_status")
     cancel.click(cancel_job, job_id, answer, api_name="cancel_job")
     use.click(use_model, [job_id, choice], [answer, choice], api_name="use_model")
-    gr.on([timer.tick, compare.input, demo.load], refresh, [compare, known], [table, compare, curves, known],
+    gr.on([timer.tick, compare.input, demo.load], refresh, [compare, known, seen],
+          [table, compare, curves, known, seen],
           api_visibility="private", show_progress="hidden")
+    return timer

@@ -1,0 +1,97 @@
+"""Safe by default: no pickle, bounded settings, limited uploads, nothing served outside the app's own files."""
+
+import dataclasses
+import os
+import re
+import urllib.error
+import urllib.request
+
+import pytest
+from gradio_client import handle_file
+
+from conftest import ROOT
+from playground import checkpoint, config, models
+
+SOURCES = [p for p in [ROOT / "app.py", *ROOT.glob("playground/**/*.py"), *ROOT.glob("bench/*.py"),
+                       *ROOT.glob("tests/*.py")] if p.name != "test_security.py"]
+UNSAFE = re.compile(r"\bimport (c?pickle|dill|joblib|shelve|marshal)\b|\bfrom (c?pickle|dill|joblib|shelve) import"
+                    r"|\bpickle\.(loads?|dumps?|Unpickler)\(|torch\.load\(|torch\.save\(|allow_pickle\s*=\s*True"
+                    r"|(?<![.\w])(eval|exec)\(|shell\s*=\s*True|os\.system\(")
+
+
+def test_no_pickle_eval_or_shell_in_our_code():
+    offenders = []
+    for path in SOURCES:
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if UNSAFE.search(line.split("#", 1)[0]):
+                offenders.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_pretrained_models_are_safetensors_and_json_only():
+    dirs = [d for d in checkpoint.PRETRAINED.iterdir() if d.is_dir()]
+    assert dirs
+    for d in dirs:
+        names = {p.name for p in d.iterdir()}
+        assert names - {"config.json", "model.safetensors", "results.json"} == set(), f"{d.name}: {names}"
+        if "model.safetensors" in names:
+            assert checkpoint.read_meta(d)["arch"] in models.ARCHS
+    weights = [p for p in ROOT.rglob("*") if p.suffix in (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin")
+               and ".git" not in p.parts and "runs" not in p.parts]
+    assert not weights, weights
+
+
+@pytest.mark.parametrize("arch_name", list(models.ARCHS))
+def test_every_setting_a_user_can_send_is_bounded(arch_name):
+    cfg_cls = models.get(arch_name).Config
+    for f in config.fields(cfg_cls):
+        value = f.default
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue  # choices are checked by from_overrides; strings are parsed by the model's Config
+        assert "range" in f.metadata or "choices" in f.metadata, f"{arch_name}.{f.name} has no bounds"
+        lo, hi = f.metadata.get("range", (None, None))
+        if lo is not None:
+            for bad in (hi * 10 + 1, lo - 1 if lo >= 0 else lo * 10 - 1, float("nan"), float("inf")):
+                with pytest.raises(ValueError, match=f.name):
+                    config.from_overrides(cfg_cls, {f.name: bad})
+
+
+def test_uploads_over_the_limit_are_refused_before_any_handler(client, app_url, tmp_path):
+    big = tmp_path / "big.png"
+    big.write_bytes(os.urandom(11 * 1024 * 1024))
+    with pytest.raises(Exception):
+        client.predict(handle_file(str(big)), api_name="/classify_digit")
+    boundary = "npboundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.png\"\r\n"
+            f"Content-Type: image/png\r\n\r\n").encode() + big.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+    req = urllib.request.Request(f"{app_url}gradio_api/upload", data=body, method="POST",
+                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req, timeout=30)
+    assert e.value.code == 413
+    assert client.predict(api_name="/ping") == "pong"
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, b""
+
+
+def test_no_file_outside_the_apps_own_is_served(app_url):
+    secret = b"root:"
+    for path in ("/etc/passwd", "../../../../etc/passwd", "..%2F..%2F..%2F..%2Fetc%2Fpasswd",
+                 str(ROOT / "app.py"), str(ROOT / "README.md"), str(ROOT / "playground" / "jobs.py"),
+                 str(ROOT / "pretrained" / "cnn" / "config.json"), str(ROOT / ".git" / "config"),
+                 os.path.expanduser("~/.bash_history")):
+        for prefix in ("gradio_api/file=", "file=", "gradio_api/file/"):
+            status, body = _get(f"{app_url}{prefix}{path}")
+            assert status in (403, 404, 405) or not body or body.startswith(b"<!doctype html>"), (prefix, path, status)
+            assert secret not in body and b"import gradio" not in body and b"def build_demo" not in body
+    from playground.ui import live_chart
+    plotly = _get(f"{app_url}gradio_api/file={live_chart.PLOTLY_DIR}/plotly.min.js")
+    assert plotly[0] == 200 and len(plotly[1]) > 1_000_000  # the one folder we serve on purpose
+    status, body = _get(f"{app_url}gradio_api/file={live_chart.PLOTLY_DIR}/../../../../../etc/passwd")
+    assert status in (403, 404) and secret not in body
