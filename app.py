@@ -7,7 +7,7 @@ Tests and benchmarks import ``build_demo()`` and launch it themselves.
 
 import gradio as gr
 
-from playground.ui import cnn, generative, header, health, i18n, jobs, live_chart, mlp, rnn, transformer
+from playground.ui import cnn, export, generative, header, health, i18n, jobs, live_chart, mlp, rnn, transformer
 
 CSS = """
 #cnn-canvas { max-width: 420px; }
@@ -47,6 +47,8 @@ def build_demo() -> gr.Blocks:
                 transformer.build(demo, choice)
             with gr.Tab(i18n.t("tab.jobs"), id="jobs") as tabs["jobs"]:
                 timers["jobs"] = jobs.build(demo, choice)
+            with gr.Tab(i18n.t("tab.export"), id="export") as tabs["export"]:
+                export.build(demo)
             with gr.Tab(i18n.t("tab.health"), id="health") as tabs["health"]:
                 timers["health"] = health.build(demo)
         # The Jobs and Health tabs poll only while they are open: forty idle pages cost the server nothing.

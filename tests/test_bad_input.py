@@ -32,6 +32,7 @@ GOOD = {  # endpoint → a call that must work (files by name in the fixture's f
     "/cancel_job": ("JOB",),
     "/use_model": ("JOB",),
     "/health": (),
+    "/export_model": ("cnn",),
     "/ping": (),
     "/rnn_generate": ("lstm", "Call me", 20, 0.8),
     "/rnn_states": ("gru", "hello"),

@@ -103,6 +103,11 @@ def build(cfg: Config) -> CNN:
     return CNN(cfg)
 
 
+def example_input(cfg: Config) -> torch.Tensor:
+    """A batch the model accepts (for exported models): one normalized 28×28 image."""
+    return torch.randn(1, 1, 28, 28)
+
+
 class TrainData:
     """The training digits on ``device``, served as (x, y) batches, augmented when asked."""
 

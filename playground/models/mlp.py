@@ -89,6 +89,11 @@ def build(cfg: Config) -> MLP:
     return MLP(cfg)
 
 
+def example_input(cfg: Config) -> torch.Tensor:
+    """A batch the model accepts (for exported models): 8 points' features."""
+    return torch.randn(8, len(cfg.feature_list()))
+
+
 def split(cfg: Config):
     """(x_train, y_train, x_test, y_test) as tensors of features (made once per data settings)."""
     return _split(cfg.dataset, cfg.n_points, cfg.noise, cfg.train_fraction, cfg.seed, cfg.feature_list())
