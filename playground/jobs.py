@@ -28,7 +28,7 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from playground import checkpoint, models
+from playground import checkpoint, models, zerogpu
 from playground.config import from_overrides
 
 ACTIVE = ("queued", "running")
@@ -239,9 +239,13 @@ class JobManager:
     def _launch(self, job: Job) -> None:
         out_dir = self.runs_dir / job.id
         messages, stop = self._ctx.Queue(), self._ctx.Event()
-        proc = self._ctx.Process(target=_worker, name=f"job-{job.id}", daemon=True,
-                                 args=(job.arch, models.get(job.arch).__name__, job.config, job.device,
-                                       str(out_dir), messages, stop, self.threads))
+        args = (job.arch, models.get(job.arch).__name__, job.config, job.device, str(out_dir))
+        if zerogpu.enabled():  # CUDA exists only inside a spaces.GPU call of this process: train in a thread
+            messages, stop = queue.Queue(), threading.Event()
+            proc = _ThreadRun(zerogpu.gpu(_worker), args + (messages, stop, torch_threads()), f"job-{job.id}")
+        else:
+            proc = self._ctx.Process(target=_worker, name=f"job-{job.id}", daemon=True,
+                                     args=args + (messages, stop, self.threads))
         job.state, job.started = "running", time.time()
         self._stops[job.id], self._procs[job.id] = stop, proc
         self._save(job)
@@ -341,6 +345,24 @@ class JobManager:
                 self._save(job)
             job.has_model = job.has_model and (path.parent / "model" / checkpoint.WEIGHTS_FILE).is_file()
             self._jobs[job.id] = job
+
+
+def torch_threads() -> int:
+    import torch
+    return torch.get_num_threads()
+
+
+class _ThreadRun(threading.Thread):
+    """A job run in a thread of the server (ZeroGPU), with the few methods of a Process the monitor uses.
+    It cannot be killed: the stop flag ends it at the next step."""
+
+    exitcode = None
+
+    def __init__(self, fn, args, name):
+        super().__init__(target=fn, args=args, name=name, daemon=True)
+
+    def kill(self) -> None:
+        pass
 
 
 def _worker(arch_name: str, module_name: str, config: dict, device: str, out_dir: str, messages, stop,

@@ -1,0 +1,171 @@
+"""A class of forty at once: concurrent gradio_client users against the app while two jobs train.
+
+    python bench/load.py                   # 40 users, 60 s, two training jobs running
+    python bench/load.py --users 10 --seconds 20
+
+The app runs as its own process (``python app.py``, as deployed) on a free local port with a temporary
+runs directory and ``NP_MAX_RUNNING_JOBS=2``, so both jobs train at once. Each user is a thread with its
+own gradio_client session that repeats: pick a call (drawing classified, text generated, latent decoded,
+attention, job status, …), time it, then think for 0.5–1.5 s, as a person moving a slider or drawing a
+stroke would. Reports requests/s, p50/p95/max latency (all and per endpoint) and errors; the last line is
+one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _digit_file(folder: Path) -> str:
+    from PIL import Image
+
+    from playground import data
+    digits, _ = data.load_digits("test")
+    path = folder / "digit.png"
+    Image.fromarray(255 - digits[7].numpy()).resize((280, 280)).save(path)
+    return str(path)
+
+
+def calls(digit: str, job_ids: list[str]):
+    """(weight, endpoint, args maker): a mix like a class's: mostly quick interactive calls."""
+    from gradio_client import handle_file
+    words = ["Call me", "The whale", "It was the", "Ahab", "sea", ""]
+    return [
+        (3, "/classify_digit", lambda r: (handle_file(digit),)),
+        (3, "/vae_decode", lambda r: (json.dumps([round(r.uniform(-3, 3), 2) for _ in range(2)]),)),
+        (2, "/rnn_generate", lambda r: (r.choice(["rnn", "lstm", "gru"]), r.choice(words), 40, 0.8)),
+        (2, "/attention", lambda r: (r.choice(words) or "hello", r.choice(["text", "text", "reverse"]))),
+        (1, "/gan_generate", lambda r: (r.randrange(10), r.randrange(1000))),
+        (1, "/transformer_generate", lambda r: (r.choice(words), 40, 0.8)),
+        (1, "/rnn_states", lambda r: (r.choice(["lstm", "gru"]), "Call me Ishmael.")),
+        (2, "/job_status", lambda r: (r.choice(job_ids),)),
+        (1, "/health", lambda r: ()),
+    ]
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--users", type=int, default=40)
+    p.add_argument("--seconds", type=float, default=60.0)
+    p.add_argument("--think", type=float, nargs=2, default=(0.5, 1.5), help="seconds between a user's calls")
+    p.add_argument("--jobs", type=int, default=2, help="training jobs running during the test")
+    args = p.parse_args()
+
+    from gradio_client import Client
+
+    tmp = Path(tempfile.mkdtemp(prefix="np-load-"))
+    port = _free_port()
+    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
+           "NP_RUNS_DIR": str(tmp / "runs"), "NP_MAX_RUNNING_JOBS": str(args.jobs),
+           "GRADIO_ANALYTICS_ENABLED": "False"}
+    server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=open(tmp / "server.log", "w"))
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                admin = Client(url, verbose=False)
+                break
+            except Exception:
+                if time.time() > deadline or server.poll() is not None:
+                    raise SystemExit("the app did not start; see " + str(tmp / "server.log"))
+                time.sleep(0.5)
+        # Two jobs that outlast the test: the CNN's one-minute recipe and a long FNN run.
+        job_ids = [Client(url, verbose=False).predict(arch, cfg, api_name="/start_training") for arch, cfg in
+                   [("cnn", '{"epochs": 8}'), ("mlp", '{"epochs": 2000}')][:args.jobs]]
+        time.sleep(3)
+        digit = _digit_file(tmp)
+        mix = calls(digit, job_ids or ["none"])
+        available = set(admin.view_api(print_info=False, return_format="dict")["named_endpoints"])
+        mix = [m for m in mix if m[1] in available]
+        weights = [w for w, _, _ in mix]
+        results: list[tuple[str, float, str | None]] = []
+        lock = threading.Lock()
+        ready, go, stop_at = [0], threading.Event(), [0.0]
+
+        def user(i: int):
+            r = random.Random(i)
+            client = Client(url, verbose=False)
+            with lock:
+                ready[0] += 1
+            go.wait()
+            while time.time() < stop_at[0]:
+                _, name, make = r.choices(mix, weights)[0]
+                t0 = time.perf_counter()
+                error = None
+                try:
+                    client.predict(*make(r), api_name=name)
+                except Exception as e:  # an error answer counts as an error, whatever its kind
+                    error = f"{type(e).__name__}: {str(e)[:120]}"
+                with lock:
+                    results.append((name, time.perf_counter() - t0, error))
+                time.sleep(r.uniform(*args.think))
+
+        threads = [threading.Thread(target=user, args=(i,), daemon=True) for i in range(args.users)]
+        for t in threads:
+            t.start()
+        while ready[0] < args.users and any(t.is_alive() for t in threads):
+            time.sleep(0.05)  # every user connected (a session each) before the clock starts
+        t_start = time.time()
+        stop_at[0] = t_start + args.seconds
+        go.set()
+        for t in threads:
+            t.join(args.seconds + 120)
+        elapsed = time.time() - t_start
+        statuses = [admin.predict(j, api_name="/job_status") for j in job_ids]
+        health = admin.predict(api_name="/health")
+    finally:
+        server.terminate()
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+    lat = sorted(d for _, d, e in results if e is None)
+    errors = [(n, e) for n, _, e in results if e is not None]
+
+    def q(values, f):
+        return round(values[min(len(values) - 1, int(f * len(values)))] * 1000, 1) if values else None
+
+    per = {}
+    for name in sorted({n for n, _, _ in results}):
+        ds = sorted(d for n, d, e in results if n == name and e is None)
+        per[name] = {"n": sum(1 for n, _, _ in results if n == name), "p50_ms": q(ds, 0.5), "p95_ms": q(ds, 0.95)}
+        print(f"{name:24s} n={per[name]['n']:5d}  p50 {per[name]['p50_ms']} ms  p95 {per[name]['p95_ms']} ms")
+    for n, e in errors[:10]:
+        print("error", n, e)
+    summary = {
+        "users": args.users, "seconds": round(elapsed, 1), "think_s": list(args.think), "jobs": len(job_ids),
+        "requests": len(results), "requests_per_s": round(len(results) / elapsed, 1), "errors": len(errors),
+        "p50_ms": q(lat, 0.5), "p95_ms": q(lat, 0.95), "max_ms": round(max(lat) * 1000, 1) if lat else None,
+        "mean_ms": round(statistics.mean(lat) * 1000, 1) if lat else None,
+        "jobs_during": [{"arch": s["arch"], "state": s["state"], "step": s["step"]} for s in statuses],
+        "server_rss_mb": health["memory"]["process_rss_mb"], "per_endpoint": per,
+    }
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
