@@ -55,14 +55,17 @@ SCHEDULES = ("onecycle", "constant")
 
 
 def make_optimizer(model: nn.Module, cfg) -> torch.optim.Optimizer:
-    """``cfg.optimizer``: AdamW (the default), Adam, SGD with momentum 0.9, or plain SGD."""
+    """``cfg.optimizer``: AdamW (the default), Adam, SGD with momentum 0.9, or plain SGD.
+
+    Adam's β1 is ``cfg.beta1`` when the Config has one (else PyTorch's 0.9)."""
     name = getattr(cfg, "optimizer", "adamw")
     decay = getattr(cfg, "weight_decay", 0.0)
+    betas = (getattr(cfg, "beta1", 0.9), 0.999)  # a GAN's Config sets beta1 = 0.5 (DCGAN, Radford et al.)
     params = model.parameters()
     if name == "adamw":
-        return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=decay)
+        return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=decay, betas=betas)
     if name == "adam":
-        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=decay)
+        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=decay, betas=betas)
     if name in ("momentum", "sgd"):
         return torch.optim.SGD(params, lr=cfg.lr, momentum=0.9 if name == "momentum" else 0.0,
                                weight_decay=decay)

@@ -398,7 +398,11 @@ def _worker(arch_name: str, module_name: str, config: dict, device: str, out_dir
             messages.put(("progress", payload))
             buffer.update(steps=[], epochs=[], t=time.time())
 
+    parent = os.getppid()
+
     def on_step(step, total, metrics):
+        if os.getppid() != parent and not isinstance(stop, threading.Event):
+            os._exit(0)  # the server is gone (killed without a chance to stop us): no orphan keeps training
         buffer["steps"].append((step, metrics))
         buffer["last_step"] = step
         flush()

@@ -20,7 +20,7 @@ STROKES = {
 def open_cnn_tab(page, url):
     page.goto(url)
     canvas = page.locator("#cnn-canvas canvas").first
-    expect(canvas).to_be_visible()
+    expect(canvas).to_be_visible(timeout=30_000)  # a cold page on a busy 2-core machine can take seconds
     brush = page.locator('#cnn-canvas button[aria-label="Brush"]')
     expect(brush).to_have_class(re.compile("highlight"))  # ready to draw without choosing a tool
     return canvas

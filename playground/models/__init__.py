@@ -13,6 +13,10 @@ from types import ModuleType
 ARCHS: dict[str, str] = {
     "cnn": "playground.models.cnn",
     "mlp": "playground.models.mlp",
+    "charlm": "playground.models.charlm",
+    "longrange": "playground.models.longrange",
+    "vae": "playground.models.vae", "ae": "playground.models.ae", "gan": "playground.models.gan",
+    "transformer": "playground.models.transformer",
 }
 
 

@@ -15,6 +15,8 @@ def parse_config(config, example: str) -> dict:
         raise gr.Error(f"config must be a JSON object of at most {MAX_CONFIG_CHARS} characters")
     try:
         value = json.loads(config) if config.strip() else {}
+    except RecursionError:
+        raise gr.Error("config is nested too deeply to be a JSON object of settings")
     except ValueError as e:
         raise gr.Error(f"config is not valid JSON ({e.msg} at character {e.pos})")
     if not isinstance(value, dict):

@@ -40,14 +40,16 @@ def _thin(points: list) -> list:
     return points[::stride] + ([points[-1]] if (len(points) - 1) % stride else [])
 
 
-def payload(runs: list[tuple[str, dict]], labels: dict[str, str]) -> str:
+def payload(runs: list[tuple[str, dict]], labels: dict[str, str], extras: tuple[str, ...] = ()) -> str:
     """[(name, metrics)] → the JSON the chart draws: training loss per step, held-out accuracy, and the
-    held-out loss when there is one (labels: step, loss, acc, val_loss)."""
+    held-out loss when there is one (labels: step, loss, acc, val_loss). ``extras`` names more
+    per-step metrics drawn on the loss axis under their own names (a GAN's ``d_loss``, ``g_loss``)."""
     return json.dumps({
         "labels": labels,
         "runs": [{"name": name, "color": PALETTE[k % len(PALETTE)],
                   "loss": _thin(metrics.get("train_loss") or []), "acc": _thin(metrics.get("val_acc") or []),
-                  "val_loss": _thin(metrics.get("val_loss") or []) if "val_loss" in labels else []}
+                  "val_loss": _thin(metrics.get("val_loss") or []) if "val_loss" in labels else [],
+                  "extras": {e: _thin(metrics.get(e) or []) for e in extras}}
                  for k, (name, metrics) in enumerate(runs)],
     })
 
@@ -67,6 +69,10 @@ function draw() {
     if (r.val_loss.length)
       traces.push({x: r.val_loss.map(p => p[0]), y: r.val_loss.map(p => p[1]), type: 'scatter', mode: 'lines',
                    name: pre + L.val_loss, line: {color: '#f97316', width: 1.6, dash: 'dash'}});
+    const X = ['#7c3aed', '#16a34a', '#dc2626', '#0891b2'];
+    Object.entries(r.extras || {}).forEach(([name, pts], i) => traces.push({
+      x: pts.map(p => p[0]), y: pts.map(p => p[1]), type: 'scatter', mode: 'lines', name: pre + name,
+      line: {color: X[i % X.length], width: 1.4}}));
     traces.push({x: r.acc.map(p => p[0]), y: r.acc.map(p => p[1]), type: 'scatter',
                  mode: r.acc.length > 60 ? 'lines' : 'lines+markers',
                  name: pre + L.acc, yaxis: 'y2', line: {color: r.color, width: 2, dash: 'dot'},

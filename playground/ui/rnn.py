@@ -1,11 +1,308 @@
-"""The rnn tab (placeholder until it lands)."""
+"""The RNN · LSTM · GRU tab: type a prompt, let a character model continue it, look inside the cell.
+
+Sections: continue the text (cell, implementation, length, temperature) with the next-character
+probabilities; "Inside the cell" heatmaps of the hidden state, cell state and gates per character;
+"Why gates matter" with the ready-made delayed-recall results; the Train panels of ``charlm`` and
+``longrange``; the theory. Numbers come from ``models.charlm`` and ``models.longrange``; figures from
+``rnn_plots``. Public endpoints: /rnn_generate and /rnn_states.
+"""
+
+from __future__ import annotations
+
+import math
+import time
 
 import gradio as gr
+import numpy as np
 
-from playground.ui import soon
+from playground import checkpoint, jobs, text
+from playground.models import charlm, longrange
+from playground.ui import i18n, rnn_plots, train
+from playground.ui.cnn import LATEX
+from playground.ui.i18n import LANGS, STRINGS, msg, t
 
-CSS = ""
+CSS = """
+#rnn-output .rnn-text { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; white-space: pre-wrap;
+  line-height: 1.55; padding: 12px 14px; border-radius: 8px; min-height: 150px; max-height: 420px;
+  overflow-y: auto; background: var(--block-background-fill); border: 1px solid var(--border-color-primary); }
+#rnn-output .rnn-prompt { color: var(--body-text-color-subdued); }
+#rnn-output .rnn-gen { color: var(--color-accent); font-weight: 600; background: rgba(249, 115, 22, 0.08); }
+#rnn-output .rnn-empty { color: var(--body-text-color-subdued); font-style: italic; }
+#rnn-status p { font-size: 0.95rem; }
+"""
+
+CELLS = charlm.CELLS
+DEFAULT_PROMPT = "Call me Ishmael. Some years ago"
+UI_MAX_LENGTH = 600  # the slider's end; the API accepts up to charlm.MAX_LENGTH
+HEAT_MAX = 80  # characters shown in the heatmaps (the last ones of the text)
+HEAT_UNITS = 24  # units shown per panel
+SHOWN_UNKNOWN = 12  # unknown characters listed in a notice
+
+
+# -----------------------------------------------------------------------------
+# Input checks and model choice
+
+
+def _model(cell: str, choice: dict | None, request: gr.Request | None):
+    """→ (model, its Config, description). "own" is the session's chosen training job, if any."""
+    if cell == "own":
+        job_id = (choice or {}).get("charlm")
+        if job_id:
+            try:
+                model, cfg, meta = jobs.manager().load_model(job_id)
+                return model, cfg, msg("rnn.model_job", request, job=job_id, cell=cfg.cell.upper()), meta
+            except (ValueError, checkpoint.CheckpointError):
+                pass
+        gr.Warning(msg("rnn.no_own_model", request))
+        cell = "lstm"
+    if cell not in CELLS:
+        raise gr.Error(msg("rnn.bad_cell", request, value=str(cell)[:40]))
+    model, cfg, meta = checkpoint.pretrained(f"charlm_{cell}")
+    return model, cfg, msg("rnn.model_pretrained", request, cell=cell.upper()), meta
+
+
+def _prompt(prompt, request: gr.Request | None) -> tuple[list[int], list[str]]:
+    """Raw text → (ids, notices): cut to text.MAX_PROMPT, unknown characters dropped, empty noted."""
+    if prompt is None:
+        prompt = ""
+    if not isinstance(prompt, str):
+        raise gr.Error(msg("rnn.bad_text", request))
+    notices = []
+    if len(prompt) > text.MAX_PROMPT:  # bounded work: only the end of a huge prompt is read
+        notices.append(msg("rnn.truncated", request, n=len(prompt), max=text.MAX_PROMPT))
+        prompt = prompt[-text.MAX_PROMPT:]
+    ids, unknown = text.encode(prompt)
+    if unknown:
+        shown = " ".join(repr(c) for c in unknown[:SHOWN_UNKNOWN]) + (" …" if len(unknown) > SHOWN_UNKNOWN else "")
+        notices.append(msg("rnn.unknown_chars", request, n=len(unknown), chars=shown))
+    if not ids:
+        notices.append(msg("rnn.empty_prompt", request))
+    return ids, notices
+
+
+def _length(value, request: gr.Request | None) -> int:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or float(value) != int(value) or not 1 <= value <= charlm.MAX_LENGTH:
+        raise gr.Error(msg("rnn.bad_length", request, max=charlm.MAX_LENGTH, value=repr(value)[:40]))
+    return int(value)
+
+
+def _temperature(value, request: gr.Request | None) -> float:
+    lo, hi = charlm.TEMPERATURE
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or not lo <= value <= hi:
+        raise gr.Error(msg("rnn.bad_temperature", request, lo=lo, hi=hi, value=repr(value)[:40]))
+    return float(value)
+
+
+def _warn(notices: list[str]) -> None:
+    for note in notices:
+        gr.Warning(note)
+
+
+# -----------------------------------------------------------------------------
+# Handlers
+
+
+def _heatmap(model, cfg, ids: list[int], request: gr.Request | None):
+    """The "Inside the cell" figure for the last HEAT_MAX characters of ``ids`` (read in full context)."""
+    st = charlm.states(model, ids)
+    chars = [text.vocab()[i] for i in ids][-HEAT_MAX:]
+    panels = [("hidden", msg("rnn.panel_hidden", request), st["hidden"][-HEAT_MAX:])]
+    if "cell" in st:
+        panels.append(("cell", msg("rnn.panel_cell", request), st["cell"][-HEAT_MAX:]))
+    for g, values in st.get("gates", {}).items():
+        panels.append((g, msg(f"rnn.panel_{g}", request), values[-HEAT_MAX:]))
+    units = charlm.top_units(st["hidden"][-HEAT_MAX:], HEAT_UNITS)
+    hover = msg("rnn.hover", request, char="{char}", t="{t}", unit="{unit}", value="{value}")
+    return rnn_plots.state_heatmaps(chars, panels, units, hover)
+
+
+def on_continue(prompt, cell, impl, length, temperature, choice, request: gr.Request):
+    """Continue button: the continuation, next-character bars, heatmaps and a status line."""
+    length, temperature = _length(length, request), _temperature(temperature, request)
+    ids, notices = _prompt(prompt, request)
+    _warn(notices)
+    model, cfg, name, meta = _model(cell, choice, request)
+    impl = impl if impl in charlm.IMPLS else "scratch"
+    t0 = time.perf_counter()
+    out = charlm.generate(model, ids, length, temperature, impl=impl)
+    seconds = time.perf_counter() - t0
+    probs = charlm.next_probs(model, ids, impl=impl)
+    generated = text.decode(out)
+    heat_ids = ids or charlm.start_ids() + out
+    status = msg("rnn.status_done", request, model=name, impl=msg(f"rnn.impl_{impl}", request), n=len(out),
+                 seconds=seconds, bpc=meta.get("metrics", {}).get("val_bpc", float("nan")))
+    return (rnn_plots.continuation_html(text.decode(ids), generated),
+            rnn_plots.next_char_bars(probs, text.vocab()),
+            _heatmap(model, cfg, heat_ids, request),
+            "\n\n".join([status, *[f"⚠️ {n}" for n in notices]]))
+
+
+def on_load(prompt, cell, grad_len, grad_when, choice, request: gr.Request):
+    """Page load: the bars and heatmaps for the prompt (no generation), the long-range figures in the
+    page's language."""
+    ids, _ = _prompt(prompt, request)
+    model, cfg, _, _ = _model(cell if cell != "own" else "lstm", choice, request)
+    ids = ids or charlm.start_ids()
+    results = longrange.load_results()
+    return (rnn_plots.next_char_bars(charlm.next_probs(model, ids), text.vocab()), _heatmap(model, cfg, ids, request),
+            rnn_plots.accuracy_by_length(results, _labels(request)), _gate_plots(grad_len, grad_when, request))
+
+
+def rnn_generate(arch: str, prompt: str, length: int, temperature: float, request: gr.Request) -> str:
+    """API: continue ``prompt`` with the pretrained ``arch`` ("rnn", "lstm" or "gru") model.
+
+    length: characters to write, 1 … 2000; temperature: 0.05 … 3.0. Returns only the continuation.
+    An empty prompt starts from a new paragraph; unknown characters are dropped, a prompt longer than
+    2000 characters is cut to its end (both with a warning); out-of-range numbers are refused.
+    """
+    if arch not in CELLS:
+        raise gr.Error(msg("rnn.bad_cell", request, value=str(arch)[:40]))
+    length, temperature = _length(length, request), _temperature(temperature, request)
+    ids, notices = _prompt(prompt, request)
+    _warn(notices)
+    model, _, _, _ = _model(arch, None, request)
+    return text.decode(charlm.generate(model, ids, length, temperature, impl="builtin"))
+
+
+def rnn_states(arch: str, text_in: str, request: gr.Request) -> dict:
+    """API: the per-character internals of the pretrained ``arch`` model reading ``text_in``.
+
+    → {"arch", "chars": [T], "hidden": [T][H], "cell": [T][H] (LSTM), "gates": {name: [T][H]} (LSTM:
+    i, f, g, o; GRU: r, z, n), "notices": [...]}. Values rounded to 5 decimals. Empty text reads the
+    start symbol (a newline); the same input rules as /rnn_generate apply.
+    """
+    if arch not in CELLS:
+        raise gr.Error(msg("rnn.bad_cell", request, value=str(arch)[:40]))
+    ids, notices = _prompt(text_in, request)
+    _warn(notices)
+    model, _, _, _ = _model(arch, None, request)
+    ids = ids or charlm.start_ids()
+    st = charlm.states(model, ids)
+
+    def lists(a):
+        return np.round(a.astype(float), 5).tolist()
+
+    out = {"arch": arch, "chars": [text.vocab()[i] for i in ids], "hidden": lists(st["hidden"])}
+    if "cell" in st:
+        out["cell"] = lists(st["cell"])
+    if "gates" in st:
+        out["gates"] = {g: lists(v) for g, v in st["gates"].items()}
+    out["notices"] = notices
+    return out
+
+
+def _gate_plots(length, when, request: gr.Request):
+    results = longrange.load_results()
+    return rnn_plots.grad_norm_per_step(results, int(length) if length else 0, when, _labels(request))
+
+
+def _labels(request: gr.Request | None, lang: str | None = None) -> dict[str, str]:
+    keys = {"chance": "rnn.chance", "acc": "rnn.acc_axis", "length": "rnn.length_axis", "step": "rnn.step_axis",
+            "grad": "rnn.grad_axis"}
+    return {k: msg(v, request, lang=lang) for k, v in keys.items()}
+
+
+# -----------------------------------------------------------------------------
+# Texts made at build time: the theory with its parameter table, the bits-per-character table
+
+
+def _pretrained_meta(cell: str) -> dict | None:
+    try:
+        return checkpoint.read_meta(checkpoint.PRETRAINED / f"charlm_{cell}")
+    except checkpoint.CheckpointError:
+        return None
+
+
+def theory_markdown(lang: str) -> str:
+    """The theory text and a parameter table counted on the pretrained models' real modules."""
+    rows = ["| | k | D | H | k·(D·H+H²+H) | k·(D·H+H²+2H) | " + ("counted" if lang == "en" else "实际计数") + " |",
+            "|---|---:|---:|---:|---:|---:|---:|"]
+    for cell in CELLS:
+        meta = _pretrained_meta(cell)
+        cfg = charlm.Config(**meta["config"]) if meta else charlm.Config(cell=cell)
+        counted = charlm.param_counts(charlm.build(cfg))["layer0"]
+        f = charlm.param_formula(cell, cfg.d_embed, cfg.hidden)
+        rows.append(f"| {rnn_plots.CELL_NAMES[cell]} | {f['gates']} | {cfg.d_embed} | {cfg.hidden} | "
+                    f"{f['material']:,} | {f['pytorch']:,} | **{counted:,}** |")
+    return STRINGS[lang]["text.rnn_theory"] + "\n\n" + "\n".join(rows)
+
+
+def bpc_markdown(lang: str) -> str:
+    """Validation bits per character of the three pretrained models (from their training runs)."""
+    cells = []
+    for cell in CELLS:
+        meta = _pretrained_meta(cell)
+        if meta and "val_bpc" in meta.get("metrics", {}):
+            cells.append(f"{rnn_plots.CELL_NAMES[cell]} **{meta['metrics']['val_bpc']:.2f}**")
+    cells.append(f"{STRINGS[lang]['rnn.unigram']} **{text.unigram_bpc('val'):.2f}**")
+    return f"{STRINGS[lang]['rnn.bpc_title']}: " + " · ".join(cells)
 
 
 def build(demo: gr.Blocks, choice: gr.State) -> None:
-    soon.build("rnn")
+    """Lay out the tab inside the current ``gr.Tab`` and wire its events."""
+    i18n.add("text.rnn_theory_table", {lang: theory_markdown(lang) for lang in LANGS})
+    i18n.add("text.rnn_bpc", {lang: bpc_markdown(lang) for lang in LANGS})
+    i18n.add("text.rnn_inside_help", {lang: STRINGS[lang]["rnn.inside_help"].format(max=HEAT_MAX, units=HEAT_UNITS)
+                                      for lang in LANGS})
+    results = longrange.load_results()
+    lengths = results["lengths"] if results else []
+    i18n.add("text.rnn_acc_table", {lang: rnn_plots.accuracy_table(results, "") or STRINGS[lang]["rnn.no_results"]
+                                    for lang in LANGS})
+
+    gr.Markdown(t("rnn.intro"))
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=5, min_width=320):
+            prompt = gr.Textbox(DEFAULT_PROMPT, label=t("rnn.prompt"), lines=4, max_lines=10,
+                                placeholder=DEFAULT_PROMPT, elem_id="rnn-prompt")
+            cell = gr.Radio([("RNN", "rnn"), ("LSTM", "lstm"), ("GRU", "gru"), (t("rnn.cell_own"), "own")],
+                            value="lstm", label=t("rnn.cell"), elem_id="rnn-cell")
+            impl = gr.Radio([(t("rnn.impl_scratch"), "scratch"), (t("rnn.impl_builtin"), "builtin")],
+                            value="scratch", label=t("rnn.impl"), elem_id="rnn-impl")
+            with gr.Row():
+                length = gr.Slider(1, UI_MAX_LENGTH, value=200, step=1, label=t("rnn.length"), elem_id="rnn-length")
+                temperature = gr.Slider(0.1, 2.0, value=0.7, step=0.05, label=t("rnn.temperature"),
+                                        elem_id="rnn-temperature")
+            go = gr.Button(t("rnn.continue"), variant="primary", elem_id="rnn-continue")
+            gr.Markdown(t("text.rnn_bpc"), elem_id="rnn-bpc")
+        with gr.Column(scale=6, min_width=320):
+            output = gr.HTML(f'<div class="rnn-text rnn-empty">{DEFAULT_PROMPT}</div>', label=t("rnn.output"),
+                             elem_id="rnn-output")
+            status = gr.Markdown(t("rnn.status_ready"), elem_id="rnn-status")
+            bars = gr.Plot(rnn_plots.next_char_bars(None, text.vocab()), label=t("rnn.probs"), elem_id="rnn-bars")
+    with gr.Accordion(t("rnn.inside"), open=True, elem_id="rnn-inside"):
+        gr.Markdown(t("text.rnn_inside_help"))
+        heatmap = gr.Plot(label=t("rnn.heatmap"), elem_id="rnn-heatmap")
+    with gr.Accordion(t("rnn.gates"), open=True, elem_id="rnn-gates"):
+        gr.Markdown(t("rnn.gates_help"))
+        with gr.Row():
+            with gr.Column():
+                acc_plot = gr.Plot(rnn_plots.accuracy_by_length(results, _labels(None, "en")),
+                                   label=t("rnn.acc_plot"), elem_id="rnn-acc-plot")
+                gr.Markdown(t("text.rnn_acc_table"), elem_id="rnn-acc-table")
+            with gr.Column():
+                with gr.Row():
+                    grad_len = gr.Dropdown(lengths, value=lengths[-1] if lengths else None, label=t("rnn.grad_len"),
+                                           elem_id="rnn-grad-len")
+                    grad_when = gr.Radio([(t("rnn.grad_init"), "init"), (t("rnn.grad_trained"), "trained")],
+                                         value="init", label=t("rnn.grad_when"), elem_id="rnn-grad-when")
+                grad_plot = gr.Plot(rnn_plots.grad_norm_per_step(results, lengths[-1] if lengths else 0, "init",
+                                                                 _labels(None, "en")),
+                                    label=t("rnn.grad_plot"), elem_id="rnn-grad-plot")
+        train.build("longrange", choice)
+    train.build("charlm", choice)
+    with gr.Accordion(t("rnn.theory"), open=False, elem_id="rnn-theory"):
+        gr.Markdown(t("text.rnn_theory_table"), latex_delimiters=LATEX)
+
+    # the public endpoints
+    gr.api(rnn_generate, api_name="rnn_generate")
+    gr.api(rnn_states, api_name="rnn_states")
+
+    inputs = [prompt, cell, impl, length, temperature, choice]
+    go.click(on_continue, inputs, [output, bars, heatmap, status], api_visibility="private")
+    prompt.submit(on_continue, inputs, [output, bars, heatmap, status], api_visibility="private")
+    for comp in (grad_len, grad_when):
+        comp.change(_gate_plots, [grad_len, grad_when], grad_plot, api_visibility="private", show_progress="hidden")
+    demo.load(on_load, [prompt, cell, grad_len, grad_when, choice], [bars, heatmap, acc_plot, grad_plot],
+              api_visibility="private", show_progress="hidden")

@@ -28,7 +28,9 @@ def _inputs(module) -> list[tuple[str, gr.components.Component]]:
         if not f.metadata.get("ui"):
             continue
         value = getattr(quick, f.name)
-        label = t(f"cfg.{f.name}")
+        arch = module.__name__.rsplit(".", 1)[-1]
+        key = f"cfg.{arch}.{f.name}"  # a model may label its own fields; else the shared label
+        label = t(key if key in i18n.STRINGS["en"] else f"cfg.{f.name}")
         elem_id = f"{module.__name__.rsplit('.', 1)[-1]}-cfg-{f.name}"
         if "choices" in f.metadata:
             choices = list(f.metadata["choices"])
@@ -97,7 +99,8 @@ def _preview(shown: dict):
 
 def build(arch: str, choice: gr.State) -> None:
     module = models.get(arch)
-    with gr.Accordion(t("train.title"), open=False, elem_id=f"{arch}-train"):
+    title = f"train.title.{arch}" if f"train.title.{arch}" in i18n.STRINGS["en"] else "train.title"
+    with gr.Accordion(t(title), open=False, elem_id=f"{arch}-train"):
         gr.Markdown(t("train.help"))
         with gr.Row():
             fields = _inputs(module)
@@ -143,7 +146,8 @@ def build(arch: str, choice: gr.State) -> None:
         frac, text = describe(st, request)
         running = st["state"] in jobs.ACTIVE
         changed = st["step"] != drawn or not running
-        fig = payload([(job_id, st["metrics"])], chart_labels(request)) if changed else gr.skip()
+        fig = (payload([(job_id, st["metrics"])], chart_labels(request), getattr(module, "CHART_EXTRAS", ()))
+               if changed else gr.skip())  # a model may chart more per-step metrics (a GAN: both losses)
         image, sample_text = _preview(jobs.manager().preview(job_id)) if changed else (gr.skip(), gr.skip())
         finished_with_model = not running and st["has_model"]
         return (gr.Timer(active=running), plots.progress_html(frac), text, fig, image, sample_text, st["step"],

@@ -1,11 +1,365 @@
-"""The transformer tab (placeholder until it lands)."""
+"""The Transformer tab: type text, see where each attention head looks, what comes next, and let it write."""
+
+from __future__ import annotations
+
+import math
 
 import gradio as gr
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
-from playground.ui import soon
+from playground import checkpoint, jobs
+from playground.models import transformer as tr
+from playground.ui import i18n, plots, train
+from playground.ui.i18n import LANGS, STRINGS, msg, t
 
-CSS = ""
+EXAMPLES = {"text": "Call me Ishmael. Some years ago", "reverse": "31415926>62951413"}
+MAX_LENGTH, MAX_TEMPERATURE = 1000, 2.0  # bounds of /transformer_generate
+GRID_COLS = 4
+MASKED = "#e5e7eb"  # the grey of the masked (future) cells
+CSS = """
+#transformer-status p { font-size: 1.02rem; }
+#transformer-formula { padding: 0 8px; }
+"""
+LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
+
+
+# -----------------------------------------------------------------------------
+# Which model, and reading what was typed
+
+
+def _model(task: str, choice: dict | None, request: gr.Request | None = None):
+    """(model, description) for ``task``: the session's own finished job when it was trained on this
+    task ("Use this model"), else the pretrained model of the task."""
+    job_id = (choice or {}).get("transformer")
+    if job_id:
+        try:
+            model, cfg, meta = jobs.manager().load_model(job_id)
+            if cfg.task == task:
+                return model, msg("transformer.model_job", request, job=job_id)
+        except (ValueError, checkpoint.CheckpointError):
+            pass  # the run is gone or broken: fall back to the pretrained model
+    model, cfg, meta = checkpoint.pretrained(f"transformer_{task}")
+    m = meta.get("metrics", {})
+    return model, msg(f"transformer.model_{task}", request, bpc=m.get("val_bpc", float("nan")),
+                      acc=m.get("val_acc", 0.0))
+
+
+def _check_task(task, request) -> str:
+    if task not in tr.TASKS:
+        raise gr.Error(msg("transformer.err_task", request, task=str(task)[:40]))
+    return task
+
+
+def _read(model, s, request, keep="first") -> tuple[list[int], list[str]]:
+    """Typed text → (ids, notices). Empty, or nothing the model knows → gr.Error with a clear message."""
+    if not isinstance(s, str) or not s.strip():
+        raise gr.Error(msg("transformer.err_empty", request))
+    ids, unknown, cut = tr.read(model.cfg, s, keep)
+    shown = " ".join(repr(c)[1:-1] if not c.isprintable() else c for c in unknown[:12])
+    if not ids:
+        raise gr.Error(msg("transformer.err_no_known", request, chars=shown))
+    notices = []
+    if cut:
+        key = "transformer.note_truncated" if keep == "first" else "transformer.note_prompt_cut"
+        notices.append(msg(key, request, n=tr.context(model.cfg)))
+    if unknown:
+        notices.append(msg("transformer.note_unknown", request, chars=shown))
+    return ids, notices
+
+
+def _label(c: str) -> str:
+    return {" ": "␣", "\n": "↵"}.get(c, c)
+
+
+# -----------------------------------------------------------------------------
+# Figures
+
+
+def _words(request) -> dict:
+    return {k: msg(f"transformer.{k}", request) for k in
+            ("hover_query", "hover_key", "hover_weight", "axis_query", "axis_key", "axis_pos", "axis_dim")}
+
+
+def _heatmap(att: np.ndarray, labels: list[str], words: dict, coloraxis: str | None = None) -> go.Heatmap:
+    """One head's (T, T) map; cells above the diagonal are left empty so the grey mask shows."""
+    T = len(labels)
+    z = np.where(np.triu(np.ones((T, T), bool), 1), np.nan, att)
+    named = [f"#{i} “{c}”" for i, c in enumerate(labels)]
+    custom = [[[named[q], named[k]] for k in range(T)] for q in range(T)]  # [q][k] → (query, key)
+    return go.Heatmap(
+        z=z, x=list(range(T)), y=list(range(T)), customdata=custom, hoverongaps=False,
+        coloraxis=coloraxis, colorscale=None if coloraxis else "Viridis", zmin=0,
+        hovertemplate=(f"{words['hover_query']} %{{customdata[0]}}<br>"
+                       f"{words['hover_key']} %{{customdata[1]}}<br>"
+                       f"{words['hover_weight']} %{{z:.3f}}<extra></extra>"),
+    )
+
+
+def _axes(fig: go.Figure, labels: list[str], small: bool = False, **where) -> None:
+    T = len(labels)
+    show = T <= (24 if small else 70)
+    ticks = dict(tickmode="array", tickvals=list(range(T)), ticktext=labels if show else None,
+                 showticklabels=show, tickfont=dict(size=9 if small or T > 40 else 12), showgrid=False,
+                 zeroline=False, tickangle=0)
+    fig.update_xaxes(**ticks, **where)
+    fig.update_yaxes(**ticks, autorange="reversed", scaleanchor=None, **where)
+
+
+def head_figure(att: np.ndarray, labels: list[str], title: str, words: dict) -> go.Figure:
+    fig = go.Figure(_heatmap(att, labels, words))
+    _axes(fig, labels)
+    fig.update_layout(title=dict(text=title, x=0.5), height=600, margin=dict(l=40, r=10, t=40, b=40),
+                      xaxis_title=words["axis_key"], yaxis_title=words["axis_query"], plot_bgcolor=MASKED,
+                      paper_bgcolor="rgba(0,0,0,0)", font=plots.FONT)
+    return fig
+
+
+def grid_figure(atts: np.ndarray, labels: list[str], head_title: str, words: dict) -> go.Figure:
+    """All heads of one layer (nh, T, T) side by side, on one colour scale."""
+    nh = len(atts)
+    cols = min(GRID_COLS, nh)
+    rows = math.ceil(nh / cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[head_title.format(n=h + 1) for h in range(nh)],
+                        horizontal_spacing=0.05, vertical_spacing=0.12 / rows)
+    for h, a in enumerate(atts):
+        fig.add_trace(_heatmap(a, labels, words, coloraxis="coloraxis"), row=h // cols + 1, col=h % cols + 1)
+    _axes(fig, labels, small=True)
+    fig.update_layout(height=80 + rows * 300, margin=dict(l=10, r=10, t=70, b=10), plot_bgcolor=MASKED,
+                      coloraxis=dict(colorscale="Viridis", cmin=0, cmax=float(atts.max())),
+                      paper_bgcolor="rgba(0,0,0,0)", font=plots.FONT)
+    return fig
+
+
+def next_figure(probs: np.ndarray | None, vocab: tuple[str, ...], top: int = 12) -> go.Figure:
+    fig = go.Figure()
+    if probs is not None:
+        order = np.argsort(probs)[::-1][:top]
+        fig.add_bar(x=[f"{_label(vocab[i])}" for i in order], y=probs[order],
+                    marker_color=[plots.ACCENT] + [plots.MUTED] * (len(order) - 1),
+                    text=[f"{p:.0%}" if p >= 0.01 else "" for p in probs[order]], textposition="outside",
+                    hovertemplate="“%{x}”: %{y:.2%}<extra></extra>")
+    fig.update_layout(height=280, margin=dict(l=10, r=10, t=10, b=10), font=plots.FONT, showlegend=False,
+                      yaxis=dict(range=[0, 1.15], tickformat=".0%", fixedrange=True),
+                      xaxis=dict(type="category", fixedrange=True),
+                      plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)")
+    return fig
+
+
+def pe_figure(model, words: dict) -> go.Figure:
+    pe = tr.positional_encoding(model.block_size, model.cfg.d_model).numpy()
+    fig = go.Figure(go.Heatmap(z=pe, colorscale="RdBu", zmid=0,
+                               hovertemplate=f"{words['axis_pos']} %{{y}}, {words['axis_dim']} %{{x}}: "
+                                             f"%{{z:.3f}}<extra></extra>"))
+    fig.update_layout(height=340, margin=dict(l=10, r=10, t=10, b=10), font=plots.FONT,
+                      xaxis_title=words["axis_dim"], yaxis=dict(title=words["axis_pos"], autorange="reversed"),
+                      paper_bgcolor="rgba(0,0,0,0)")
+    return fig
+
+
+# -----------------------------------------------------------------------------
+# Handlers
+
+
+def _index(value, n: int) -> int:
+    """A radio value ("1".."n") → 0-based index, clamped to the model's size."""
+    try:
+        return min(max(int(value) - 1, 0), n - 1)
+    except (TypeError, ValueError):
+        return 0
+
+
+def analyse(s, task, layer, head, choice, request: gr.Request):
+    """Typed text → both heatmaps, next-character bars, status, the formula with shapes, the selectors."""
+    task = task if task in tr.TASKS else "text"
+    model, name = _model(task, choice, request)
+    L, H = model.cfg.n_layers, model.cfg.n_heads
+    layer_i, head_i = _index(layer, L), _index(head, H)
+    radios = (gr.Radio([str(i + 1) for i in range(L)], value=str(layer_i + 1)),
+              gr.Radio([str(i + 1) for i in range(H)], value=str(head_i + 1)))
+    try:
+        ids, notices = _read(model, s, request)
+    except gr.Error as e:
+        return (None, None, next_figure(None, ()), msg("transformer.status_ready", request)
+                if not (s or "").strip() else f"⚠️ {e.message}", gr.skip(), *radios)
+    att = tr.attention(model, ids)  # (L, nh, T, T)
+    labels = [_label(c) for c in tr.decode(model.cfg, ids)]
+    words = _words(request)
+    head_title = msg("transformer.head_n", request, n="{n}")
+    one = head_figure(att[layer_i, head_i], labels,
+                      f"L{layer_i + 1} · " + head_title.format(n=head_i + 1), words)
+    grid = grid_figure(att[layer_i], labels, f"L{layer_i + 1} · " + head_title, words)
+    probs = tr.next_probs(model, ids)
+    status = msg("transformer.status", request, model=name, n=len(ids), layers=L, heads=H)
+    status = "  \n".join([status, *[f"ℹ️ {n}" for n in notices]])
+    return one, grid, next_figure(probs, tr.vocab(model.cfg)), status, formula(model, len(ids), request), *radios
+
+
+def formula(model, T: int, request) -> str:
+    s = tr.shapes(model, T)
+    fmt = lambda shape: " × ".join(map(str, shape))  # noqa: E731
+    return FORMULA + "\n\n" + msg("transformer.shapes", request, T=T, d_model=s["d_model"], Q=fmt(s["Q"]),
+                                  A=fmt(s["A"]), sqrt=math.sqrt(s["d_k"]), masked=s["masked"],
+                                  params=s["params"])
+
+
+FORMULA = (r"$$\mathrm{Attention}(Q,K,V)=\mathrm{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}+M\right)V,"
+           r"\qquad M_{ij}=\begin{cases}0 & j\le i\\-\infty & j>i\end{cases}$$")
+
+
+def _check_numbers(length, temperature, request) -> tuple[int, float]:
+    try:
+        n = float(length)
+    except (TypeError, ValueError):
+        n = float("nan")
+    if not math.isfinite(n) or n != int(n) or not 1 <= n <= MAX_LENGTH:
+        raise gr.Error(msg("transformer.err_length", request, max=MAX_LENGTH, value=length))
+    try:
+        temp = float(temperature)
+    except (TypeError, ValueError):
+        temp = float("nan")
+    if not math.isfinite(temp) or not 0 <= temp <= MAX_TEMPERATURE:
+        raise gr.Error(msg("transformer.err_temperature", request, max=MAX_TEMPERATURE, value=temperature))
+    return int(n), temp
+
+
+def transformer_generate(prompt, length, temperature, task, choice, request: gr.Request):
+    """API: ``prompt`` → the ``length`` characters the model writes after it, sampled at ``temperature``
+    (0 = greedy). ``task`` "text" (default) or "reverse". Only the new characters are returned."""
+    task = _check_task(task, request)
+    n, temp = _check_numbers(length, temperature, request)
+    model, _ = _model(task, choice, request)
+    ids, notices = _read(model, prompt, request, keep="last")
+    for note in notices:
+        gr.Info(note)
+    return tr.decode(model.cfg, tr.generate(model, ids, n, temp))
+
+
+def attention_api(s, task, choice, request: gr.Request) -> dict:
+    """API: text → {"tokens": [...], "attention": [layer][head][query][key], "notices": [...]}.
+
+    Every row sums to 1, and every weight above the diagonal is 0 (a token never sees later ones).
+    ``task``: "text" or "reverse". Text beyond the context is cut (with a notice); unknown characters
+    are left out (with a notice); empty text or an unknown task is an error with a clear message.
+    """
+    task = _check_task(task, request)
+    model, name = _model(task, choice, request)
+    ids, notices = _read(model, s, request)
+    att = tr.attention(model, ids)
+    return {"task": task, "model": name, "tokens": list(tr.decode(model.cfg, ids)),
+            "attention": att.astype(float).tolist(), "notices": notices}
+
+
+def on_generate(s, task, length, temperature, choice, request: gr.Request):
+    try:
+        return (s or "") + transformer_generate(s, length, temperature, task, choice, request)
+    except gr.Error as e:
+        gr.Warning(e.message)
+        return gr.skip()
+
+
+def on_solve(s, task, choice, request: gr.Request) -> str:
+    model, name = _model("reverse", choice, request)
+    n = model.cfg.seq_len
+    digits = "".join(c for c in (s or "").split(tr.SEP)[0] if c in tr.DIGITS)
+    if len(digits) != n or len((s or "").split(tr.SEP)[0].strip()) != n:
+        return msg("transformer.solve_need", request, n=n)
+    r = tr.solve(model, digits)
+    verdict = msg("transformer.right" if r["correct"] else "transformer.wrong", request)
+    return msg("transformer.solve_result", request, answer=r["answer"], expected=r["expected"], verdict=verdict)
+
+
+def on_task(task, choice, request: gr.Request):
+    task = task if task in tr.TASKS else "text"
+    model, _ = _model(task, choice, request)
+    solve_mode = task == "reverse"
+    L, H = model.cfg.n_layers, model.cfg.n_heads
+    # start on the last layer for the task: that is where its heads read the digits backwards
+    layer = gr.Radio([str(i + 1) for i in range(L)], value=str(L if solve_mode else 1))
+    head = gr.Radio([str(i + 1) for i in range(H)], value="1")
+    return (EXAMPLES[task], pe_figure(model, _words(request)), "", "", gr.Button(visible=solve_mode),
+            gr.Slider(value=model.cfg.seq_len if solve_mode else 200), layer, head)
+
+
+# -----------------------------------------------------------------------------
+# Layout
+
+
+def theory_markdown(lang: str) -> str:
+    """The theory text, then the sizes of the pretrained models read from their real modules."""
+    s = STRINGS[lang]
+    rows = [f"| {s['transformer.table_model']} | n_layers | n_heads | d_model | d_k | context | vocab | "
+            f"Q, K, V | A | {s['transformer.table_params']} |", "|---|---:|---:|---:|---:|---:|---:|---|---|---:|"]
+    for task in tr.TASKS:
+        try:
+            meta = checkpoint.read_meta(checkpoint.PRETRAINED / f"transformer_{task}")
+            cfg = tr.Config(**meta["config"])
+        except (checkpoint.CheckpointError, TypeError, ValueError):
+            cfg = tr.Config(task=task)
+        model = tr.build(cfg)
+        sh = tr.shapes(model, model.block_size)
+        fmt = lambda shape: " × ".join(map(str, shape))  # noqa: E731
+        rows.append(f"| `transformer_{task}` | {sh['n_layers']} | {sh['n_heads']} | {sh['d_model']} | {sh['d_k']} "
+                    f"| {sh['context']} | {sh['vocab']} | {fmt(sh['Q'])} | {fmt(sh['A'])} | {sh['params']:,} |")
+    return "\n".join([s["text.transformer_theory"], "", s["transformer.table_title"], "", *rows])
 
 
 def build(demo: gr.Blocks, choice: gr.State) -> None:
-    soon.build("transformer")
+    """Lay out the tab inside the current ``gr.Tab`` and wire its events."""
+    i18n.add("text.transformer_theory_table", {lang: theory_markdown(lang) for lang in LANGS})
+    gr.Markdown(t("transformer.intro"))
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=320):
+            task = gr.Radio([(t("transformer.task_text"), "text"), (t("transformer.task_reverse"), "reverse")],
+                            value="text", label=t("transformer.task"), elem_id="transformer-task")
+            box = gr.Textbox(EXAMPLES["text"], label=t("transformer.input"), lines=3, max_lines=8,
+                             elem_id="transformer-input")
+            status = gr.Markdown(t("transformer.status_ready"), elem_id="transformer-status")
+            with gr.Row():
+                layer = gr.Radio(["1"], value="1", label=t("transformer.layer"), elem_id="transformer-layer")
+                head = gr.Radio(["1"], value="1", label=t("transformer.head"), elem_id="transformer-head")
+            bars = gr.Plot(next_figure(None, ()), label=t("transformer.next"), elem_id="transformer-next")
+        with gr.Column(scale=4, min_width=420):
+            one = gr.Plot(label=t("transformer.head_map"), elem_id="transformer-head-map")
+    grid = gr.Plot(label=t("transformer.grid"), elem_id="transformer-grid")
+    with gr.Accordion(t("transformer.continue"), open=True):
+        with gr.Row():
+            length = gr.Slider(1, MAX_LENGTH, value=200, step=1, label=t("transformer.length"))
+            temperature = gr.Slider(0, MAX_TEMPERATURE, value=0.8, step=0.05, label=t("transformer.temperature"))
+            with gr.Column(min_width=160):
+                generate = gr.Button(t("transformer.generate"), variant="primary", elem_id="transformer-generate")
+                solve = gr.Button(t("transformer.solve"), visible=False, elem_id="transformer-solve")
+        output = gr.Textbox(label=t("transformer.output"), lines=4, interactive=False, elem_id="transformer-output")
+        answer = gr.Markdown(elem_id="transformer-answer")
+    with gr.Accordion(t("transformer.formula"), open=True):
+        shapes_md = gr.Markdown(FORMULA, latex_delimiters=LATEX, elem_id="transformer-formula")
+    with gr.Accordion(t("transformer.pe"), open=False):
+        gr.Markdown(t("transformer.pe_help"))
+        pe_plot = gr.Plot(label=t("transformer.pe"), elem_id="transformer-pe")
+    train.build("transformer", choice)
+    with gr.Accordion(t("transformer.theory"), open=False):
+        gr.Markdown(t("text.transformer_theory_table"), latex_delimiters=LATEX)
+    with gr.Group(visible=False):  # the public endpoints' own inputs: any value reaches our checks
+        api_text, api_task = gr.Textbox(), gr.Textbox(value="text")
+        api_json = gr.JSON()
+        gen_prompt, gen_task = gr.Textbox(), gr.Textbox(value="text")
+        gen_length, gen_temperature = gr.Number(value=200), gr.Number(value=0.8)
+        gen_out = gr.Textbox()
+
+    views = [one, grid, bars, status, shapes_md, layer, head]
+    look = dict(fn=analyse, inputs=[box, task, layer, head, choice], outputs=views, show_progress="hidden",
+                api_visibility="private")
+    box.change(trigger_mode="always_last", **look)
+    layer.input(**look)
+    head.input(**look)
+    task.input(on_task, [task, choice], [box, pe_plot, output, answer, solve, length, layer, head],
+               api_visibility="private").then(**look)
+    choice.change(**look)
+    generate.click(on_generate, [box, task, length, temperature, choice], output, api_visibility="private")
+    solve.click(on_solve, [box, task, choice], answer, api_visibility="private")
+    demo.load(on_task, [task, choice], [box, pe_plot, output, answer, solve, length, layer, head],
+              api_visibility="private").then(**look)
+    api_text.submit(attention_api, [api_text, api_task, choice], api_json, api_name="attention")
+    gen_prompt.submit(transformer_generate, [gen_prompt, gen_length, gen_temperature, gen_task, choice], gen_out,
+                      api_name="transformer_generate")

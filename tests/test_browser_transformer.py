@@ -1,0 +1,83 @@
+"""The Transformer tab in a real Chromium: type text, see the attention heatmap, solve the reverse task."""
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+expect = pytest.importorskip("playwright.sync_api").expect
+
+
+def open_tab(page, url):
+    page.goto(url)
+    box = page.locator("#transformer-input textarea")
+    for attempt in range(3):  # a click that lands before the page is live does nothing: click again
+        page.get_by_role("tab", name="Transformer").click()
+        try:
+            expect(box).to_be_visible(timeout=10_000)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
+    return box
+
+
+def heatmap_text(page) -> str:
+    """The tick labels of the one-head heatmap: the characters the model read, as plotly drew them."""
+    ticks = page.locator("#transformer-head-map .xtick text")
+    return "".join(ticks.all_text_contents())
+
+
+def test_typing_text_draws_its_attention_heatmap_with_the_characters_as_ticks(page, app_url):
+    box = open_tab(page, app_url)
+    expect(page.locator("#transformer-status")).to_contain_text("tokens", timeout=30_000)
+    box.fill("")
+    box.press_sequentially("Ahoy whale", delay=20)
+    expect(page.locator("#transformer-status")).to_contain_text("10 tokens", timeout=30_000)
+    heat = page.locator("#transformer-head-map .heatmaplayer")
+    expect(heat).to_be_visible()
+    expect(page.locator("#transformer-head-map .xtick text").first).to_have_text("A")
+    assert heatmap_text(page) == "Ahoy␣whale"
+    # hovering the bottom-left cell names the query (the last character) and the key (the first) and the weight
+    area = page.locator("#transformer-head-map .nsewdrag").first.bounding_box()
+    page.mouse.move(area["x"] + area["width"] * 0.03, area["y"] + area["height"] * 0.97)
+    hover = page.locator("#transformer-head-map .hovertext")
+    expect(hover).to_contain_text("query #9 “e”")
+    expect(hover).to_contain_text("key #0 “A”")
+    expect(hover).to_contain_text(re.compile(r"weight 0\.\d{3}"))
+    # the "all heads" grid holds one heatmap per head of the layer
+    expect(page.locator("#transformer-grid .heatmaplayer")).to_have_count(4)
+    expect(page.locator("#transformer-formula")).to_contain_text("T = 10")
+
+
+def test_picking_another_head_redraws_the_map(page, app_url):
+    open_tab(page, app_url)
+    expect(page.locator("#transformer-status")).to_contain_text("tokens", timeout=30_000)
+    title = page.locator("#transformer-head-map .gtitle")
+    expect(title).to_contain_text("head 1")
+    page.locator("#transformer-head").get_by_text("3", exact=True).click()
+    expect(title).to_contain_text("L1 · head 3")
+    page.locator("#transformer-layer").get_by_text("2", exact=True).click()
+    expect(title).to_contain_text("L2 · head 3")
+
+
+def test_unknown_characters_are_reported_and_the_rest_is_shown(page, app_url):
+    box = open_tab(page, app_url)
+    expect(page.locator("#transformer-status")).to_contain_text("tokens", timeout=30_000)
+    box.fill("sea 🐳 ho")
+    expect(page.locator("#transformer-status")).to_contain_text("does not know: 🐳", timeout=30_000)
+    expect(page.locator("#transformer-status")).to_contain_text("7 tokens")
+
+
+def test_the_reverse_task_is_solved_on_the_page(page, app_url):
+    open_tab(page, app_url)
+    page.locator("#transformer-task").get_by_text("Reverse").click()
+    box = page.locator("#transformer-input textarea")
+    expect(box).to_have_value("31415926>62951413")
+    expect(page.locator("#transformer-status")).to_contain_text("17 tokens", timeout=30_000)
+    expect(page.locator("#transformer-grid .heatmaplayer")).to_have_count(2)
+    expect(page.locator("#transformer-head-map .gtitle")).to_contain_text("L2 · head 1")  # the readable layer
+    box.fill("27182818")
+    page.locator("#transformer-solve").click()
+    expect(page.locator("#transformer-answer")).to_contain_text("81828172", timeout=30_000)
+    expect(page.locator("#transformer-answer")).to_contain_text("right")
