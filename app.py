@@ -5,7 +5,10 @@
 Tests and benchmarks import ``build_demo()`` and launch it themselves.
 """
 
+import os
+
 import gradio as gr
+import torch
 
 from playground.ui import cnn, export, generative, header, health, i18n, jobs, live_chart, mlp, rnn, transformer
 
@@ -30,6 +33,8 @@ def _ping() -> str:
 
 
 def build_demo() -> gr.Blocks:
+    # Many small requests at once: one torch thread each beats several fighting over 2 cores (bench/load.py).
+    torch.set_num_threads(int(os.environ.get("NP_INFERENCE_THREADS", "1")))
     with gr.Blocks(title="Neural Playground") as demo:
         header.build(demo)
         choice = gr.State({})  # this session's model per architecture: {arch: job id}; none = pretrained

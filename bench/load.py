@@ -49,12 +49,13 @@ def _digit_file(folder: Path) -> str:
 def calls(digit: str, job_ids: list[str]):
     """(weight, endpoint, args maker): a mix like a class's: mostly quick interactive calls."""
     from gradio_client import handle_file
-    words = ["Call me", "The whale", "It was the", "Ahab", "sea", ""]
+    words = ["Call me", "The whale", "It was the", "Ahab", "sea"]
+    numbers = ["31415926>", "27182818>", "1234"]
     return [
         (3, "/classify_digit", lambda r: (handle_file(digit),)),
         (3, "/vae_decode", lambda r: (json.dumps([round(r.uniform(-3, 3), 2) for _ in range(2)]),)),
         (2, "/rnn_generate", lambda r: (r.choice(["rnn", "lstm", "gru"]), r.choice(words), 40, 0.8)),
-        (2, "/attention", lambda r: (r.choice(words) or "hello", r.choice(["text", "text", "reverse"]))),
+        (2, "/attention", lambda r: r.choice([(r.choice(words), "text"), (r.choice(numbers), "reverse")])),
         (1, "/gan_generate", lambda r: (r.randrange(10), r.randrange(1000))),
         (1, "/transformer_generate", lambda r: (r.choice(words), 40, 0.8)),
         (1, "/rnn_states", lambda r: (r.choice(["lstm", "gru"]), "Call me Ishmael.")),

@@ -35,6 +35,7 @@ ACTIVE = ("queued", "running")
 DEVICES = ("auto", "cpu", "cuda")
 STOP_GRACE = 15.0  # seconds a stopped job may take to save its model before it is killed
 FLUSH_EVERY = 0.25  # seconds between progress messages from a job
+NICENESS = 10  # jobs run at a lower priority than the server, so answers stay quick while they train
 PREVIEW_EVERY = 2.0  # seconds between previews (a sample of text, a grid of images): they cost training time
 
 
@@ -378,6 +379,11 @@ def _worker(arch_name: str, module_name: str, config: dict, device: str, out_dir
     from playground import engine
 
     torch.set_num_threads(threads)
+    if not isinstance(stop, threading.Event):  # its own process: training yields the CPU to the web server
+        try:
+            os.nice(NICENESS)
+        except OSError:
+            pass
     arch = importlib.import_module(module_name)
     cfg = from_overrides(arch.Config, config)
     model = arch.build(cfg)
