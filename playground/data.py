@@ -109,6 +109,24 @@ def batch_indices(n: int, batch_size: int, generator: torch.Generator | None = N
         yield order[start:start + batch_size]
 
 
+class DigitBatches:
+    """The training digits on ``device`` as float (B, 1, 28, 28) batches in [0, 1], reshuffled each epoch.
+
+    Models that read the pixels themselves (autoencoders, the VAE) build their ``TrainData`` on it."""
+
+    def __init__(self, batch_size: int, device: torch.device | str = "cpu"):
+        images, _ = load_digits("train")
+        self.x = images.to(device).float().unsqueeze(1) / 255.0
+        self.batch_size, self.device = batch_size, device
+
+    def __len__(self) -> int:
+        return -(-len(self.x) // self.batch_size)
+
+    def batches(self, generator: torch.Generator | None = None):
+        for idx in batch_indices(len(self.x), self.batch_size, generator, device=self.device):
+            yield self.x[idx]
+
+
 def augment(x: torch.Tensor, generator: torch.Generator | None = None, rotate: float = 12.0,
             scale: float = 0.12, shift: float = 2.5, shear: float = 0.15,
             thickness: float = 0.3) -> torch.Tensor:

@@ -102,19 +102,15 @@ def build(cfg: Config) -> AE:
     return AE(cfg)
 
 
-class TrainData:
+class TrainData(data.DigitBatches):
     """The 8,000 training digits as (x̃, x) batches: the (corrupted) input and the clean target."""
 
     def __init__(self, cfg: Config, device: torch.device | str = "cpu"):
-        images, _ = data.load_digits("train")
-        self.x, self.cfg, self.device = images.to(device).float().unsqueeze(1) / 255.0, cfg, device
-
-    def __len__(self) -> int:
-        return -(-len(self.x) // self.cfg.batch_size)
+        super().__init__(cfg.batch_size, device)
+        self.cfg = cfg
 
     def epoch(self, generator: torch.Generator):
-        for idx in data.batch_indices(len(self.x), self.cfg.batch_size, generator, device=self.device):
-            x = self.x[idx]
+        for x in self.batches(generator):
             yield corrupt(x, self.cfg.noise, generator), x
 
 

@@ -129,19 +129,14 @@ def build(cfg: Config) -> VAE:
     return VAE(cfg)
 
 
-class TrainData:
+class TrainData(data.DigitBatches):
     """The 8,000 training digits, binarised afresh each time (dynamic binarisation): (x,) batches."""
 
     def __init__(self, cfg: Config, device: torch.device | str = "cpu"):
-        images, _ = data.load_digits("train")
-        self.x, self.cfg, self.device = images.to(device).float().unsqueeze(1) / 255.0, cfg, device
-
-    def __len__(self) -> int:
-        return -(-len(self.x) // self.cfg.batch_size)
+        super().__init__(cfg.batch_size, device)
 
     def epoch(self, generator: torch.Generator):
-        for idx in data.batch_indices(len(self.x), self.cfg.batch_size, generator, device=self.device):
-            grey = self.x[idx]
+        for grey in self.batches(generator):
             yield (torch.bernoulli(grey, generator=generator) if grey.device.type == "cpu"
                    else (torch.rand(grey.shape, generator=generator).to(grey.device) < grey).float(),)
 
