@@ -36,6 +36,7 @@ DEVICES = ("auto", "cpu", "cuda")
 STOP_GRACE = 15.0  # seconds a stopped job may take to save its model before it is killed
 FLUSH_EVERY = 0.25  # seconds between progress messages from a job
 NICENESS = 10  # jobs run at a lower priority than the server, so answers stay quick while they train
+CURVE_POINTS = 1000  # a curve that reaches twice this keeps every other point: bounded memory and replies
 PREVIEW_EVERY = 2.0  # seconds between previews (a sample of text, a grid of images): they cost training time
 
 
@@ -63,6 +64,24 @@ class Job:
     stop_requested: bool = False
 
 
+def _append(curve: list, point: list, state: dict) -> None:
+    """Add a point to a metric curve, keeping it to at most 2·CURVE_POINTS for a run of any length: one point in
+    every ``stride`` is kept (the stride doubles when the curve is full), evenly over the whole run, and the
+    newest point is always last. ``state`` is this curve's bookkeeping (points seen, stride)."""
+    if state.pop("extra", False):
+        curve.pop()  # the previous point was only kept because it was the newest
+    i = state["seen"] = state.get("seen", -1) + 1
+    stride = state.setdefault("stride", 1)
+    curve.append(point)
+    if i % stride:
+        state["extra"] = True
+    elif len(curve) >= 2 * CURVE_POINTS:
+        del curve[1::2]  # keeps every (2·stride)-th point seen; the newest goes back on the end
+        state["stride"] = 2 * stride
+        curve.append(point)
+        state["extra"] = True
+
+
 def _default_runs_dir() -> Path:
     return Path(os.environ.get("NP_RUNS_DIR", checkpoint.ROOT / "runs"))
 
@@ -82,6 +101,7 @@ class JobManager:
         self._jobs: dict[str, Job] = {}
         self._queue: list[str] = []
         self._previews: dict[str, dict] = {}
+        self._curves: dict[tuple[str, str], dict] = {}  # (job id, metric) → its thinning state (see _append)
         self._stops: dict[str, object] = {}
         self._procs: dict[str, object] = {}
         self._lock = threading.RLock()
@@ -280,6 +300,8 @@ class JobManager:
         with self._lock:
             self._procs.pop(job.id, None)
             self._stops.pop(job.id, None)
+            for key in [k for k in self._curves if k[0] == job.id]:
+                del self._curves[key]
             self._schedule()
 
     def _handle(self, job: Job, kind: str, payload) -> bool:
@@ -292,10 +314,12 @@ class JobManager:
                 for step, metrics in payload["steps"]:
                     job.step = step
                     for name, value in metrics.items():
-                        job.metrics.setdefault(name, []).append([step, value])
+                        _append(job.metrics.setdefault(name, []), [step, value],
+                                self._curves.setdefault((job.id, name), {}))
                 for step, metrics in payload["epochs"]:
                     for name, value in metrics.items():
-                        job.metrics.setdefault(name, []).append([step, value])
+                        _append(job.metrics.setdefault(name, []), [step, value],
+                                self._curves.setdefault((job.id, name), {}))
                 if payload.get("preview"):
                     self._previews[job.id] = payload["preview"]
             elif kind == "finished":
@@ -415,7 +439,8 @@ def _worker(arch_name: str, module_name: str, config: dict, device: str, out_dir
 
     def on_epoch(epoch, metrics):
         buffer["epochs"].append((buffer["last_step"], metrics))
-        flush(force=True)
+        flush()  # with the next timed message: a toy run's epochs last milliseconds, and a message (and a
+        #          preview) for each one cost the server more than the training (bench/load.py)
 
     def save(result_model, final) -> str | None:
         """Save the model; None, or why it could not be saved (no path in it)."""

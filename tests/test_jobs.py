@@ -107,3 +107,14 @@ def test_finished_models_survive_a_restart_and_interrupted_jobs_are_marked(tmp_p
     assert st["has_model"]  # ...its saved model is still there and usable
     model, cfg, meta = m2.load_model(done)
     assert cfg == cnn.TINY
+
+
+def test_a_long_run_keeps_bounded_curves_from_first_to_latest_point():
+    curve, state = [], {}
+    for step in range(1, 50_001):  # a 2000-epoch toy run logs tens of thousands of steps
+        jobs._append(curve, [step, 1.0 / step], state)
+        assert curve[-1][0] == step and len(curve) <= 2 * jobs.CURVE_POINTS
+    assert curve[0] == [1, 1.0] and curve[-1] == [50_000, 1.0 / 50_000]
+    steps = [s for s, _ in curve]
+    assert steps == sorted(set(steps))  # still in order, no repeats
+    assert max(b - a for a, b in zip(steps, steps[1:])) <= 64  # thinned evenly, not cut off
