@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -36,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from playground import checkpoint, data, engine, models  # noqa: E402
 from playground.config import from_overrides  # noqa: E402
+from served import served  # noqa: E402
 
 
 class SimpleCNN(nn.Module):  # the material's model, with the flatten size corrected
@@ -155,26 +155,11 @@ def model_latency(n=300):
 def app_figures(n=60):
     """Launch `python app.py`, time its cold start, round trips and peak RSS."""
     from gradio_client import Client, handle_file
-    import urllib.request
     from PIL import Image
     import tempfile
 
-    port = 7871
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
-           "GRADIO_ANALYTICS_ENABLED": "False"}
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=1)
-                break
-            except Exception:
-                if proc.poll() is not None or time.perf_counter() - t0 > 120:
-                    raise RuntimeError("the app did not start")
-                time.sleep(0.05)
+    with served() as (url, proc):
         client = Client(url, verbose=False)
         png = Path(tempfile.mkdtemp()) / "digit.png"
         Image.fromarray(255 - data.load_digits("test")[0][0].numpy()).resize((280, 280)).save(png)
@@ -199,9 +184,6 @@ def app_figures(n=60):
                 "classify_ms": round(classify, 2),
                 "classify_vs_noop": round(classify / min(noop, noop2), 3),
                 "app_peak_rss_mb": round(rss / 1024, 1)}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def main():

@@ -17,10 +17,8 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from playground import checkpoint, data  # noqa: E402
 from playground.models import gan, vae  # noqa: E402
+from served import served  # noqa: E402
 
 
 def gan_accuracy(per_class: int, seed: int = 2026) -> dict:
@@ -62,25 +61,11 @@ def vae_nats(k: int) -> dict:
     return out
 
 
-def app_latency(n: int, port: int = 7873) -> dict:
+def app_latency(n: int) -> dict:
     """(c) Median round trips of /vae_decode and /ping on a launched `python app.py`."""
     from gradio_client import Client
 
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
-           "GRADIO_ANALYTICS_ENABLED": "False"}
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    t0 = time.perf_counter()
-    try:
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=1)
-                break
-            except Exception:
-                if proc.poll() is not None or time.perf_counter() - t0 > 300:
-                    raise RuntimeError("the app did not start")
-                time.sleep(0.1)
+    with served() as (url, _):
         client = Client(url, verbose=False)
         rng = np.random.default_rng(0)
 
@@ -101,9 +86,6 @@ def app_latency(n: int, port: int = 7873) -> dict:
         return {"noop_ms": round(statistics.median(noop), 2), "vae_decode_ms": round(statistics.median(decode), 2),
                 "vae_decode_vs_noop": round(statistics.median(decode) / statistics.median(noop), 3),
                 "vae_decode_vs_noop_pairwise_median": round(statistics.median(ratios), 3)}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def main():

@@ -22,11 +22,9 @@ import dataclasses
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +34,7 @@ import torch  # noqa: E402
 
 from playground import data, engine, jobs, models  # noqa: E402
 from playground.config import from_overrides  # noqa: E402
+from served import served  # noqa: E402
 
 
 def throughput(epochs: int = 2) -> dict:
@@ -81,23 +80,8 @@ def responsiveness(n: int = 40) -> dict:
     from gradio_client import Client, handle_file
     from PIL import Image
 
-    port = 7872
     runs = tempfile.mkdtemp(prefix="np-bench-runs-")
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
-           "GRADIO_ANALYTICS_ENABLED": "False", "NP_RUNS_DIR": runs}
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=1)
-                break
-            except Exception:
-                if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError("the app did not start")
-                time.sleep(0.1)
+    with served({"NP_RUNS_DIR": runs}) as (url, _):
         client = Client(url, verbose=False)
         png = Path(runs) / "digit.png"
         Image.fromarray(255 - data.load_digits("test")[0][0].numpy()).resize((280, 280)).save(png)
@@ -121,9 +105,6 @@ def responsiveness(n: int = 40) -> dict:
         assert st["state"] == "running", st
         return {"classify_idle_ms": round(idle, 1), "classify_during_training_ms": round(busy, 1),
                 "latency_ratio": round(busy / idle, 3), "job_step_during_measurement": st["step"]}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def cuda_time_to_98() -> dict:

@@ -5,24 +5,25 @@
 
 The app runs as its own process (``python app.py``, as deployed) on a free local port with a temporary
 runs directory and ``NP_MAX_RUNNING_JOBS=2``, so both jobs train at once. Each user is a thread with its
-own gradio_client session that repeats: pick a call (drawing classified, text generated, latent decoded,
-attention, job status, …), time it, then think for 0.5–1.5 s, as a person moving a slider or drawing a
-stroke would. The clients share the app's 2 cores, so they are made as light as they can be:
-``ssl_verify=False``, since the app is plain HTTP on 127.0.0.1 and nothing is verified either way, while
-with it gradio_client builds a fresh TLS context (~22 ms of CPU) for each HTTP request it sends — that
-alone made the load generator, not the app, the bottleneck. Reports requests/s, p50/p95/max latency (all and per endpoint) and errors; the last line is
-one JSON object.
+own gradio_client session. First all of them send a drawing at the same instant (the worst moment, a
+teacher saying "now draw!"), reported apart as ``burst``. Then the steady state: each user starts a random
+part into a think time and repeats: pick a call (drawing classified, text generated, latent decoded,
+attention, job status, …), time it, think for 0.5–1.5 s, as a person moving a slider or drawing a stroke
+would. Reports requests/s, p50/p95/max latency (all and per endpoint) and errors; the last line is one
+JSON object.
+
+The clients share the app's 2 cores, so they are made as light as they can be: ``ssl_verify=False``, as
+the app is plain HTTP on 127.0.0.1 and nothing is verified either way, while with it gradio_client builds
+a fresh TLS context (~22 ms of CPU) for every HTTP request it sends — that alone made the load generator,
+not the app, the bottleneck.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,11 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from served import served  # noqa: E402
 
 
 def _digit_file(folder: Path) -> str:
@@ -75,38 +72,32 @@ def main() -> int:
     p.add_argument("--jobs", type=int, default=2, help="training jobs running during the test")
     args = p.parse_args()
 
-    from gradio_client import Client
+    from gradio_client import Client, handle_file
 
     tmp = Path(tempfile.mkdtemp(prefix="np-load-"))
-    port = _free_port()
-    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
-           "NP_RUNS_DIR": str(tmp / "runs"), "NP_MAX_RUNNING_JOBS": str(args.jobs),
-           "GRADIO_ANALYTICS_ENABLED": "False"}
-    server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=open(tmp / "server.log", "w"))
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                admin = Client(url, verbose=False, ssl_verify=False)
-                break
-            except Exception:
-                if time.time() > deadline or server.poll() is not None:
-                    raise SystemExit("the app did not start; see " + str(tmp / "server.log"))
-                time.sleep(0.5)
+    with served({"NP_RUNS_DIR": str(tmp / "runs"), "NP_MAX_RUNNING_JOBS": str(args.jobs)}) as (url, _):
+        admin = Client(url, verbose=False, ssl_verify=False)
         # Two jobs that outlast the test: the CNN on digits and the character-level LSTM on Moby-Dick.
         job_ids = [admin.predict(arch, cfg, api_name="/start_training") for arch, cfg in
-                   [("cnn", '{"epochs": 8}'), ("charlm", '{"cell": "lstm"}')][:args.jobs]]
+                   [("cnn", '{"epochs": 8}'), ("charlm", '{"cell": "lstm", "epochs": 30}')][:args.jobs]]
         time.sleep(3)
         digit = _digit_file(tmp)
-        mix = calls(digit, job_ids or ["none"])
+        mix = calls(digit, job_ids)
         available = set(admin.view_api(print_info=False, return_format="dict")["named_endpoints"])
-        mix = [m for m in mix if m[1] in available]
+        mix = [m for m in mix if m[1] in available and (job_ids or m[1] != "/job_status")]
         weights = [w for w, _, _ in mix]
         results: list[tuple[str, float, str | None]] = []
+        burst: list[tuple[float, str | None]] = []
         lock = threading.Lock()
-        ready, go, stop_at = [0], threading.Event(), [0.0]
+        ready, go, steady, stop_at = [0], threading.Event(), threading.Event(), [0.0]
+
+        def timed(client, name, args):
+            t0 = time.perf_counter()
+            try:
+                client.predict(*args, api_name=name)
+                return time.perf_counter() - t0, None
+            except Exception as e:  # an error answer counts as an error, whatever its kind
+                return time.perf_counter() - t0, f"{type(e).__name__}: {str(e)[:120]}"
 
         def user(i: int):
             r = random.Random(i)
@@ -114,16 +105,18 @@ def main() -> int:
             with lock:
                 ready[0] += 1
             go.wait()
+            # First, everyone draws at the same instant (the worst case, measured apart)...
+            d, error = timed(client, "/classify_digit", (handle_file(digit),))
+            with lock:
+                burst.append((d, error))
+            steady.wait()
+            # ...then the steady state: each user starts a random part into a think time, as people do.
+            time.sleep(r.uniform(0, args.think[1]))
             while time.time() < stop_at[0]:
                 _, name, make = r.choices(mix, weights)[0]
-                t0 = time.perf_counter()
-                error = None
-                try:
-                    client.predict(*make(r), api_name=name)
-                except Exception as e:  # an error answer counts as an error, whatever its kind
-                    error = f"{type(e).__name__}: {str(e)[:120]}"
+                d, error = timed(client, name, make(r))
                 with lock:
-                    results.append((name, time.perf_counter() - t0, error))
+                    results.append((name, d, error))
                 time.sleep(r.uniform(*args.think))
 
         threads = [threading.Thread(target=user, args=(i,), daemon=True) for i in range(args.users)]
@@ -131,20 +124,17 @@ def main() -> int:
             t.start()
         while ready[0] < args.users and any(t.is_alive() for t in threads):
             time.sleep(0.05)  # every user connected (a session each) before the clock starts
+        go.set()
+        while len(burst) < args.users and any(t.is_alive() for t in threads):
+            time.sleep(0.05)
         t_start = time.time()
         stop_at[0] = t_start + args.seconds
-        go.set()
+        steady.set()
         for t in threads:
             t.join(args.seconds + 120)
         elapsed = time.time() - t_start
         statuses = [admin.predict(j, api_name="/job_status") for j in job_ids]
         health = admin.predict(api_name="/health")
-    finally:
-        server.terminate()
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
     lat = sorted(d for _, d, e in results if e is None)
     errors = [(n, e) for n, _, e in results if e is not None]
@@ -164,6 +154,9 @@ def main() -> int:
         "requests": len(results), "requests_per_s": round(len(results) / elapsed, 1), "errors": len(errors),
         "p50_ms": q(lat, 0.5), "p95_ms": q(lat, 0.95), "max_ms": round(max(lat) * 1000, 1) if lat else None,
         "mean_ms": round(statistics.mean(lat) * 1000, 1) if lat else None,
+        "burst": {"users": len(burst), "errors": sum(e is not None for _, e in burst),
+                  "p50_ms": q(sorted(d for d, _ in burst), 0.5),
+                  "max_ms": round(max(d for d, _ in burst) * 1000, 1) if burst else None},
         "jobs_during": [{"arch": s["arch"], "state": s["state"], "step": s["step"]} for s in statuses],
         "server_rss_mb": health["memory"]["process_rss_mb"], "per_endpoint": per,
     }

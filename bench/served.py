@@ -1,0 +1,57 @@
+"""The app as deployed, for a benchmark: ``python app.py`` in its own process on a free local port.
+
+    with served({"NP_RUNS_DIR": runs}) as (url, proc):
+        client = Client(url, verbose=False)
+        ...
+
+It is ready when its page answers; it is stopped (terminated, killed if it lingers) on the way out.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def served(env: dict[str, str] | None = None, timeout: float = 120.0):
+    """Yield (url, process) of a started app; ``env`` adds to or overrides the environment."""
+    port = free_port()
+    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
+           "GRADIO_ANALYTICS_ENABLED": "False", **(env or {})}
+    log = Path(tempfile.mkdtemp(prefix="np-bench-")) / "server.log"
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=open(log, "w"))
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.time() + timeout
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=1)
+                break
+            except Exception:
+                if proc.poll() is not None or time.time() > deadline:
+                    raise RuntimeError(f"the app did not start; see {log}")
+                time.sleep(0.05)
+        yield url, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
