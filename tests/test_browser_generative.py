@@ -66,3 +66,20 @@ def test_gan_tab_generates_and_a_slider_changes_the_digit(page, app_url):
     before = img.get_attribute("src")
     page.locator("#gan-z0 input[type=range]").fill("-2.5")
     expect(img).not_to_have_attribute("src", before, timeout=30_000)
+
+
+def test_gan_training_charts_both_players_named_in_the_pages_language(browser, app_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(app_url)
+        page.get_by_role("tab", name="自编码器 · VAE · GAN").click()
+        page.get_by_role("tab", name="GAN · 条件生成").click()
+        page.get_by_text("训练你自己的条件 GAN").click()
+        page.locator("#gan-train-start").click()  # the first points are enough: it is stopped below
+        legend = page.locator("#gan-train-curves .legendtext")
+        expect(legend.filter(has_text="判别器 D 的损失")).to_be_visible(timeout=90_000)
+        expect(legend.filter(has_text="生成器 G 的损失")).to_be_visible()
+        page.locator("#gan-train-stop").click()
+    finally:
+        context.close()

@@ -118,3 +118,18 @@ def test_a_long_run_keeps_bounded_curves_from_first_to_latest_point():
     steps = [s for s, _ in curve]
     assert steps == sorted(set(steps))  # still in order, no repeats
     assert max(b - a for a, b in zip(steps, steps[1:])) <= 64  # thinned evenly, not cut off
+
+
+def test_every_extra_curve_a_model_charts_is_named_in_both_languages():
+    import importlib
+    from types import SimpleNamespace
+
+    from playground.ui import i18n, live_chart
+    extras = {e for name in models.ARCHS.values()
+              for e in getattr(importlib.import_module(name), "CHART_EXTRAS", ())}
+    assert extras  # the GAN charts both players' losses
+    names = {lang: live_chart.chart_labels(SimpleNamespace(cookies={"np_lang": lang}, headers={}), tuple(extras))
+             for lang in i18n.LANGS}
+    for e in extras:
+        assert len({names[lang][e] for lang in i18n.LANGS}) == len(i18n.LANGS)  # a translated name each
+        assert all(names[lang][e] != e for lang in i18n.LANGS)

@@ -106,6 +106,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "cfg.batch_size": "Batch size", "cfg.epochs": "Epochs",
         "cfg.augment": "Augment (random warps, stroke widths)", "cfg.data": "Training data",
         "chart.step": "step", "chart.loss": "training loss", "chart.acc": "held-out accuracy",
+        "chart.d_loss": "D's loss (discriminator)", "chart.g_loss": "G's loss (generator)",
         "cfg.optimizer": "Optimiser", "cfg.clip": "Gradient clipping (max norm, 0 = off)",
         "mlp.intro": "Pick a dataset and a network, then press **Play**: the background shows what the network "
                      "predicts at every point of the plane (blue = class 0, orange = class 1), the dots are the data "
@@ -235,6 +236,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "cfg.batch_size": "批大小", "cfg.epochs": "训练轮数（epoch）",
         "cfg.augment": "数据增强（随机形变、笔画粗细）", "cfg.data": "训练数据",
         "chart.step": "步数", "chart.loss": "训练损失", "chart.acc": "留出集准确率",
+        "chart.d_loss": "判别器 D 的损失", "chart.g_loss": "生成器 G 的损失",
         "cfg.optimizer": "优化器", "cfg.clip": "梯度裁剪（最大范数，0 表示不裁剪）",
         "mlp.intro": "选一个数据集和网络结构，然后点击 **播放**：背景是网络对平面上每一点的预测（蓝色为第 0 类，"
                      "橙色为第 1 类），圆点是数据（实心：训练集，空心：测试集）。修改任何设置都会重新开始一个新网络。",

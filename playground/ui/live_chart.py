@@ -27,10 +27,10 @@ def head() -> str:
     return f'<script src="/gradio_api/file={PLOTLY_DIR / "plotly.min.js"}"></script>'
 
 
-def chart_labels(request: gr.Request | None) -> dict[str, str]:
-    """Axis and legend names in the page's language."""
+def chart_labels(request: gr.Request | None, extras: tuple[str, ...] = ()) -> dict[str, str]:
+    """Axis and legend names in the page's language, with those of a model's ``extras`` (``chart.<name>``)."""
     return {"step": msg("chart.step", request), "loss": msg("chart.loss", request),
-            "acc": msg("chart.acc", request)}
+            "acc": msg("chart.acc", request), **{e: msg(f"chart.{e}", request) for e in extras}}
 
 
 def _thin(points: list) -> list:
@@ -43,7 +43,7 @@ def _thin(points: list) -> list:
 def payload(runs: list[tuple[str, dict]], labels: dict[str, str], extras: tuple[str, ...] = ()) -> str:
     """[(name, metrics)] → the JSON the chart draws: training loss per step, held-out accuracy, and the
     held-out loss when there is one (labels: step, loss, acc, val_loss). ``extras`` names more
-    per-step metrics drawn on the loss axis under their own names (a GAN's ``d_loss``, ``g_loss``)."""
+    per-step metrics drawn on the loss axis (a GAN's ``d_loss``, ``g_loss``), named by ``labels[name]``."""
     return json.dumps({
         "labels": labels,
         "runs": [{"name": name, "color": PALETTE[k % len(PALETTE)],
@@ -71,8 +71,8 @@ function draw() {
                    name: pre + L.val_loss, line: {color: '#f97316', width: 1.6, dash: 'dash'}});
     const X = ['#7c3aed', '#16a34a', '#dc2626', '#0891b2'];
     Object.entries(r.extras || {}).forEach(([name, pts], i) => traces.push({
-      x: pts.map(p => p[0]), y: pts.map(p => p[1]), type: 'scatter', mode: 'lines', name: pre + name,
-      line: {color: X[i % X.length], width: 1.4}}));
+      x: pts.map(p => p[0]), y: pts.map(p => p[1]), type: 'scatter', mode: 'lines',
+      name: pre + (L[name] || name), line: {color: X[i % X.length], width: 1.4}}));
     traces.push({x: r.acc.map(p => p[0]), y: r.acc.map(p => p[1]), type: 'scatter',
                  mode: r.acc.length > 60 ? 'lines' : 'lines+markers',
                  name: pre + L.acc, yaxis: 'y2', line: {color: r.color, width: 2, dash: 'dot'},

@@ -146,8 +146,8 @@ def build(arch: str, choice: gr.State) -> None:
         frac, text = describe(st, request)
         running = st["state"] in jobs.ACTIVE
         changed = st["step"] != drawn or not running
-        fig = (payload([(job_id, st["metrics"])], chart_labels(request), getattr(module, "CHART_EXTRAS", ()))
-               if changed else gr.skip())  # a model may chart more per-step metrics (a GAN: both losses)
+        extras = getattr(module, "CHART_EXTRAS", ())  # more per-step metrics to chart (a GAN: both losses)
+        fig = payload([(job_id, st["metrics"])], chart_labels(request, extras), extras) if changed else gr.skip()
         image, sample_text = _preview(jobs.manager().preview(job_id)) if changed else (gr.skip(), gr.skip())
         finished_with_model = not running and st["has_model"]
         return (gr.Timer(active=running), plots.progress_html(frac), text, fig, image, sample_text, st["step"],
