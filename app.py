@@ -22,7 +22,7 @@ footer { visibility: hidden; }
 """
 MAX_FILE_SIZE = "10mb"  # uploads larger than this are refused before they reach any handler
 # Inference is short and CPU-bound: a few requests of each kind at a time, the rest wait in a bounded
-# queue. bench/load.py (40 users, two jobs training, 2 cores): p95 0.26-0.35 s, 0 errors, the queue never
+# queue. bench/load.py (40 users, two jobs training, 2 cores): p95 0.26-0.36 s, 0 errors, the queue never
 # full; 1, 2, 4 or 8 at a time measured alike, as one Python process runs one request's code at a time.
 CONCURRENCY = min(64, max(1, int(os.environ.get("NP_CONCURRENCY", "4"))))  # per endpoint
 QUEUE_SIZE = 128
