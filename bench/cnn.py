@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from playground import checkpoint, data, engine, models  # noqa: E402
 from playground.config import from_overrides  # noqa: E402
-from served import served  # noqa: E402
+from served import drawing, served  # noqa: E402
 
 
 class SimpleCNN(nn.Module):  # the material's model, with the flatten size corrected
@@ -155,15 +155,12 @@ def model_latency(n=300):
 def app_figures(n=60):
     """Launch `python app.py`, time its cold start, round trips and peak RSS."""
     from gradio_client import Client, handle_file
-    from PIL import Image
-    import tempfile
 
     t0 = time.perf_counter()
     with served() as (url, proc):
         client = Client(url, verbose=False)
-        png = Path(tempfile.mkdtemp()) / "digit.png"
-        Image.fromarray(255 - data.load_digits("test")[0][0].numpy()).resize((280, 280)).save(png)
-        first = client.predict(handle_file(str(png)), api_name="/classify_digit")
+        png = drawing(0)
+        first = client.predict(handle_file(png), api_name="/classify_digit")
         cold = time.perf_counter() - t0
         assert "label" in first
 
@@ -177,7 +174,7 @@ def app_figures(n=60):
             return statistics.median(times) * 1000
 
         noop = round_trip("/ping")
-        classify = round_trip("/classify_digit", handle_file(str(png)))
+        classify = round_trip("/classify_digit", handle_file(png))
         noop2 = round_trip("/ping")  # again, to see the noise
         rss = int(next(l for l in open(f"/proc/{proc.pid}/status") if l.startswith("VmHWM")).split()[1])
         return {"cold_start_s": round(cold, 2), "noop_ms": round(min(noop, noop2), 2),

@@ -32,9 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-from playground import data, engine, jobs, models  # noqa: E402
+from playground import engine, jobs, models  # noqa: E402
 from playground.config import from_overrides  # noqa: E402
-from served import served  # noqa: E402
+from served import drawing, served  # noqa: E402
 
 
 def throughput(epochs: int = 2) -> dict:
@@ -78,19 +78,17 @@ def throughput(epochs: int = 2) -> dict:
 
 def responsiveness(n: int = 40) -> dict:
     from gradio_client import Client, handle_file
-    from PIL import Image
 
     runs = tempfile.mkdtemp(prefix="np-bench-runs-")
     with served({"NP_RUNS_DIR": runs}) as (url, _):
         client = Client(url, verbose=False)
-        png = Path(runs) / "digit.png"
-        Image.fromarray(255 - data.load_digits("test")[0][0].numpy()).resize((280, 280)).save(png)
+        png = drawing(0)
 
         def median_ms():
             times = []
             for i in range(n + 5):
                 t = time.perf_counter()
-                client.predict(handle_file(str(png)), api_name="/classify_digit")
+                client.predict(handle_file(png), api_name="/classify_digit")
                 if i >= 5:
                     times.append(time.perf_counter() - t)
             return statistics.median(times) * 1000

@@ -33,17 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from served import served  # noqa: E402
-
-
-def _digit_file(folder: Path) -> str:
-    from PIL import Image
-
-    from playground import data
-    digits, _ = data.load_digits("test")
-    path = folder / "digit.png"
-    Image.fromarray(255 - digits[7].numpy()).resize((280, 280)).save(path)
-    return str(path)
+from served import drawing, served  # noqa: E402
 
 
 def calls(digit: str, job_ids: list[str]):
@@ -81,7 +71,7 @@ def main() -> int:
         job_ids = [admin.predict(arch, cfg, api_name="/start_training") for arch, cfg in
                    [("cnn", '{"epochs": 8}'), ("charlm", '{"cell": "lstm", "epochs": 30}')][:args.jobs]]
         time.sleep(3)
-        digit = _digit_file(tmp)
+        digit = drawing(7)
         mix = calls(digit, job_ids)
         available = set(admin.view_api(print_info=False, return_format="dict")["named_endpoints"])
         mix = [m for m in mix if m[1] in available and (job_ids or m[1] != "/job_status")]

@@ -5,6 +5,7 @@
         ...
 
 It is ready when its page answers; it is stopped (terminated, killed if it lingers) on the way out.
+``drawing()`` gives a held-out digit as the page would send it, for ``/classify_digit``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def drawing(index: int = 0) -> str:
+    """Test digit ``index`` as a 280×280 PNG, dark ink on white like the canvas; returns its path."""
+    sys.path.insert(0, str(ROOT))
+    from PIL import Image
+
+    from playground import data
+    path = Path(tempfile.mkdtemp(prefix="np-bench-")) / "digit.png"
+    Image.fromarray(255 - data.load_digits("test")[0][index].numpy()).resize((280, 280)).save(path)
+    return str(path)
 
 
 def free_port() -> int:
