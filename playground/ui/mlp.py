@@ -189,7 +189,7 @@ def build(demo: gr.Blocks) -> None:
     with gr.Accordion(t("mlp.theory"), open=False):
         gr.Markdown(t("text.mlp_theory"), latex_delimiters=[{"left": "$$", "right": "$$", "display": True},
                                                           {"left": "$", "right": "$", "display": False}])
-    with gr.Row(visible=False):
+    with gr.Group(visible=False):  # the /mlp_fit endpoint's own input and output
         api_config = gr.Textbox()
         api_answer = gr.JSON()
     sess = gr.State(None)
@@ -212,23 +212,21 @@ def build(demo: gr.Blocks) -> None:
         return (session, *render(session, request), mlp_code.script(cfg), gr.Timer(active=False),
                 gr.Button(visible=True), gr.Button(visible=False))
 
-    stopped = (gr.Timer(active=False), gr.Button(visible=True), gr.Button(visible=False))
+    def on_pause():  # updates made when called: made here in build(), they would be laid out on the page
+        return gr.Timer(active=False), gr.Button(visible=True), gr.Button(visible=False)
 
     def on_tick(session, request: gr.Request):
         # Only a diverged run touches the timer: a tick still in flight must not undo a Pause.
         if session is None or session["error"]:
-            return (session, *(gr.skip(),) * 4, *stopped)
+            return (session, *(gr.skip(),) * 4, *on_pause())
         advance(session, steps_per_tick(session))
-        after = stopped if session["error"] else (gr.skip(),) * 3
+        after = on_pause() if session["error"] else (gr.skip(),) * 3
         return (session, *render(session, request), *after)
 
     def on_play(session):
         if session is None or session["error"]:
             return gr.skip(), gr.skip(), gr.skip()
         return gr.Timer(active=True), gr.Button(visible=False), gr.Button(visible=True)
-
-    def on_pause():
-        return gr.Timer(active=False), gr.Button(visible=True), gr.Button(visible=False)
 
     def on_step(session, request: gr.Request):
         if session is None or session["error"]:
