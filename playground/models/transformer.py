@@ -41,6 +41,7 @@ import torch.nn.functional as F
 
 from playground import text
 from playground.config import bounded, choice
+from playground.pictures import colorize, upscale
 
 TASKS = ("text", "reverse")
 DIGITS = "0123456789"
@@ -476,15 +477,6 @@ PREVIEW_PROMPT = {"text": "Call me Ishmael. The whale", "reverse": "31415926>629
 PREVIEW_CHARS = 30  # greedy characters written after the text prompt at each preview (they cost training time)
 
 
-def _colormap(x: np.ndarray) -> np.ndarray:
-    """Values in [0, 1] → RGB uint8 on a dark-blue → teal → yellow scale (viridis-like)."""
-    stops = np.array([[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]], float)
-    pos = np.clip(x, 0, 1) * (len(stops) - 1)
-    lo = np.floor(pos).astype(int).clip(0, len(stops) - 2)
-    frac = (pos - lo)[..., None]
-    return (stops[lo] * (1 - frac) + stops[lo + 1] * frac).astype(np.uint8)
-
-
 @torch.no_grad()
 def preview(model: Transformer) -> dict:
     """What a training job shows live: the attention of every layer (rows) and head (columns) on a fixed
@@ -504,10 +496,10 @@ def preview(model: Transformer) -> dict:
     for layer in range(L):
         for h in range(nh):
             a = att[layer, h]
-            rgb = _colormap(a / max(a.max(), 1e-9))
+            rgb = colorize(a, "Viridis", 0.0, max(float(a.max()), 1e-9))
             rgb[upper] = 220
             y0, x0 = layer * (side + gap), h * (side + gap)
-            img[y0:y0 + side, x0:x0 + side] = rgb.repeat(cell, 0).repeat(cell, 1)
+            img[y0:y0 + side, x0:x0 + side] = upscale(rgb, cell)
     # ...and what it writes now: the reverse task's answer, or a short greedy continuation of the text
     if cfg.task == "reverse":
         head_ids = ids[: cfg.seq_len + 1]

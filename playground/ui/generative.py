@@ -245,7 +245,8 @@ def on_gan_grid(seed, choice, request: gr.Request):
     acc = meta["metrics"].get("val_acc")
     name = msg("generative.gan_job", request, job=job) if job else msg("generative.gan_pretrained", request)
     status = msg("generative.gan_status", request, model=name, acc="–" if acc is None else f"{acc:.1%}")
-    return plots.upscale((gan.tile(gan.grid(model, per_class=8, seed=s)) * 255).astype(np.uint8), 2), status
+    tiled = gan.tile(gan.grid(model, per_class=8, seed=s))  # grey in [0, 1], like every digit
+    return plots.digit_image(tiled, 2 * tiled.shape[0]), status
 
 
 # -----------------------------------------------------------------------------

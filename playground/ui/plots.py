@@ -1,43 +1,20 @@
 """Every figure the tabs show: plotly charts and numpy images with colour maps.
 
 Models return arrays; this module turns them into something to look at. One place for colours,
-sizes and layout, so every tab looks alike.
+sizes and layout, so every tab looks alike; the colour map itself is ``playground.pictures``, which
+the models' own previews use too.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import plotly.graph_objects as go
+
+from playground.pictures import colorize, upscale
 
 ACCENT = "#f97316"  # the predicted class, highlighted
 MUTED = "#94a3b8"
 FONT = dict(family="Inter, 'Noto Sans CJK SC', system-ui, sans-serif", size=13)
-
-
-@lru_cache(maxsize=None)
-def _lut(name: str) -> np.ndarray:
-    """A 256×3 uint8 lookup table for a plotly colour scale (e.g. "Viridis", "Inferno")."""
-    from plotly.colors import sample_colorscale, unlabel_rgb
-
-    colors = sample_colorscale(name, list(np.linspace(0, 1, 256)))
-    return np.array([unlabel_rgb(c) for c in colors], dtype=np.float64).round().astype(np.uint8)
-
-
-def colorize(a: np.ndarray, cmap: str = "Viridis", lo: float | None = None,
-             hi: float | None = None) -> np.ndarray:
-    """2-D array → RGB uint8 image through a colour map, scaled to [lo, hi] (default: its range)."""
-    a = np.asarray(a, dtype=np.float64)
-    lo = float(a.min()) if lo is None else lo
-    hi = float(a.max()) if hi is None else hi
-    t = np.zeros_like(a) if hi <= lo else np.clip((a - lo) / (hi - lo), 0, 1)
-    return _lut(cmap)[(t * 255).round().astype(np.int64)]
-
-
-def upscale(img: np.ndarray, factor: int) -> np.ndarray:
-    """Nearest-neighbour upscaling so each pixel stays a crisp square."""
-    return np.repeat(np.repeat(img, factor, axis=0), factor, axis=1)
 
 
 def digit_image(digit: np.ndarray, size: int = 280) -> np.ndarray:
