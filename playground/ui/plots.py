@@ -17,6 +17,11 @@ MUTED = "#94a3b8"
 FONT = dict(family="Inter, 'Noto Sans CJK SC', system-ui, sans-serif", size=13)
 
 
+def show_char(c: str) -> str:
+    """A character as it can be read on an axis or in a tooltip: space and newline made visible."""
+    return {" ": "␣", "\n": "↵"}.get(c, c)
+
+
 def digit_image(digit: np.ndarray, size: int = 280) -> np.ndarray:
     """28×28 in [0, 1] (ink = 1) → a size×size uint8 image, white ink on black, as MNIST stores it."""
     return upscale((np.clip(digit, 0, 1) * 255).astype(np.uint8), size // digit.shape[0])

@@ -12,18 +12,13 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from playground.ui.plots import PALETTE
+from playground.ui.plots import PALETTE, show_char
 
 FONT = dict(family="Inter, system-ui, sans-serif", size=12)
 CELL_COLORS = {"rnn": PALETTE[3], "lstm": PALETTE[0], "gru": PALETTE[2]}
 CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 DASH = {"rnn": "solid", "lstm": "solid", "gru": "dash"}  # LSTM and GRU often overlap: keep both visible
 SIGMOID_GATES = {"i", "f", "o", "r", "z"}  # in [0, 1]; the rest (h, c, g, n) are tanh-like around 0
-
-
-def show_char(c: str) -> str:
-    """A character as it can be read on an axis or in a tooltip."""
-    return {" ": "␣", "\n": "↵"}.get(c, c)
 
 
 def _layout(fig: go.Figure, height: int, **kw) -> go.Figure:

@@ -5,19 +5,14 @@ from __future__ import annotations
 import math
 
 import gradio as gr
-import numpy as np
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from playground import checkpoint, jobs
 from playground.models import transformer as tr
-from playground.ui import i18n, plots, train
+from playground.ui import i18n, plots, train, transformer_plots
 from playground.ui.i18n import LANGS, STRINGS, msg, t
 
 EXAMPLES = {"text": "Call me Ishmael. Some years ago", "reverse": "31415926>62951413"}
 MAX_LENGTH, MAX_TEMPERATURE = 1000, 2.0  # bounds of /transformer_generate
-GRID_COLS = 4
-MASKED = "#e5e7eb"  # the grey of the masked (future) cells
 CSS = """
 #transformer-status p { font-size: 1.02rem; }
 #transformer-formula { padding: 0 8px; }
@@ -69,93 +64,9 @@ def _read(model, s, request, keep="first") -> tuple[list[int], list[str]]:
     return ids, notices
 
 
-def _label(c: str) -> str:
-    return {" ": "␣", "\n": "↵"}.get(c, c)
-
-
-# -----------------------------------------------------------------------------
-# Figures
-
-
 def _words(request) -> dict:
     return {k: msg(f"transformer.{k}", request) for k in
             ("hover_query", "hover_key", "hover_weight", "axis_query", "axis_key", "axis_pos", "axis_dim")}
-
-
-def _heatmap(att: np.ndarray, labels: list[str], words: dict, coloraxis: str | None = None) -> go.Heatmap:
-    """One head's (T, T) map; cells above the diagonal are left empty so the grey mask shows."""
-    T = len(labels)
-    z = np.where(np.triu(np.ones((T, T), bool), 1), np.nan, att)
-    named = [f"#{i} “{c}”" for i, c in enumerate(labels)]
-    custom = [[[named[q], named[k]] for k in range(T)] for q in range(T)]  # [q][k] → (query, key)
-    return go.Heatmap(
-        z=z, x=list(range(T)), y=list(range(T)), customdata=custom, hoverongaps=False,
-        coloraxis=coloraxis, colorscale=None if coloraxis else "Viridis", zmin=0,
-        hovertemplate=(f"{words['hover_query']} %{{customdata[0]}}<br>"
-                       f"{words['hover_key']} %{{customdata[1]}}<br>"
-                       f"{words['hover_weight']} %{{z:.3f}}<extra></extra>"),
-    )
-
-
-def _axes(fig: go.Figure, labels: list[str], small: bool = False, **where) -> None:
-    T = len(labels)
-    show = T <= (24 if small else 70)
-    ticks = dict(tickmode="array", tickvals=list(range(T)), ticktext=labels if show else None,
-                 showticklabels=show, tickfont=dict(size=9 if small or T > 40 else 12), showgrid=False,
-                 zeroline=False, tickangle=0)
-    fig.update_xaxes(**ticks, **where)
-    fig.update_yaxes(**ticks, autorange="reversed", scaleanchor=None, **where)
-
-
-def head_figure(att: np.ndarray, labels: list[str], title: str, words: dict) -> go.Figure:
-    fig = go.Figure(_heatmap(att, labels, words))
-    _axes(fig, labels)
-    fig.update_layout(title=dict(text=title, x=0.5), height=600, margin=dict(l=40, r=10, t=40, b=40),
-                      xaxis_title=words["axis_key"], yaxis_title=words["axis_query"], plot_bgcolor=MASKED,
-                      paper_bgcolor="rgba(0,0,0,0)", font=plots.FONT)
-    return fig
-
-
-def grid_figure(atts: np.ndarray, labels: list[str], head_title: str, words: dict) -> go.Figure:
-    """All heads of one layer (nh, T, T) side by side, on one colour scale."""
-    nh = len(atts)
-    cols = min(GRID_COLS, nh)
-    rows = math.ceil(nh / cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[head_title.format(n=h + 1) for h in range(nh)],
-                        horizontal_spacing=0.05, vertical_spacing=0.12 / rows)
-    for h, a in enumerate(atts):
-        fig.add_trace(_heatmap(a, labels, words, coloraxis="coloraxis"), row=h // cols + 1, col=h % cols + 1)
-    _axes(fig, labels, small=True)
-    fig.update_layout(height=80 + rows * 300, margin=dict(l=10, r=10, t=70, b=10), plot_bgcolor=MASKED,
-                      coloraxis=dict(colorscale="Viridis", cmin=0, cmax=float(atts.max())),
-                      paper_bgcolor="rgba(0,0,0,0)", font=plots.FONT)
-    return fig
-
-
-def next_figure(probs: np.ndarray | None, vocab: tuple[str, ...], top: int = 12) -> go.Figure:
-    fig = go.Figure()
-    if probs is not None:
-        order = np.argsort(probs)[::-1][:top]
-        fig.add_bar(x=[f"{_label(vocab[i])}" for i in order], y=probs[order],
-                    marker_color=[plots.ACCENT] + [plots.MUTED] * (len(order) - 1),
-                    text=[f"{p:.0%}" if p >= 0.01 else "" for p in probs[order]], textposition="outside",
-                    hovertemplate="“%{x}”: %{y:.2%}<extra></extra>")
-    fig.update_layout(height=280, margin=dict(l=10, r=10, t=10, b=10), font=plots.FONT, showlegend=False,
-                      yaxis=dict(range=[0, 1.15], tickformat=".0%", fixedrange=True),
-                      xaxis=dict(type="category", fixedrange=True),
-                      plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)")
-    return fig
-
-
-def pe_figure(model, words: dict) -> go.Figure:
-    pe = tr.positional_encoding(model.block_size, model.cfg.d_model).numpy()
-    fig = go.Figure(go.Heatmap(z=pe, colorscale="RdBu", zmid=0,
-                               hovertemplate=f"{words['axis_pos']} %{{y}}, {words['axis_dim']} %{{x}}: "
-                                             f"%{{z:.3f}}<extra></extra>"))
-    fig.update_layout(height=340, margin=dict(l=10, r=10, t=10, b=10), font=plots.FONT,
-                      xaxis_title=words["axis_dim"], yaxis=dict(title=words["axis_pos"], autorange="reversed"),
-                      paper_bgcolor="rgba(0,0,0,0)")
-    return fig
 
 
 # -----------------------------------------------------------------------------
@@ -181,19 +92,20 @@ def analyse(s, task, layer, head, choice, request: gr.Request):
     try:
         ids, notices = _read(model, s, request)
     except gr.Error as e:
-        return (None, None, next_figure(None, ()), msg("transformer.status_ready", request)
+        return (None, None, transformer_plots.next_figure(None, ()), msg("transformer.status_ready", request)
                 if not (s or "").strip() else f"⚠️ {e.message}", gr.skip(), *radios)
     att = tr.attention(model, ids)  # (L, nh, T, T)
-    labels = [_label(c) for c in tr.decode(model.cfg, ids)]
+    labels = [plots.show_char(c) for c in tr.decode(model.cfg, ids)]
     words = _words(request)
     head_title = msg("transformer.head_n", request, n="{n}")
-    one = head_figure(att[layer_i, head_i], labels,
-                      f"L{layer_i + 1} · " + head_title.format(n=head_i + 1), words)
-    grid = grid_figure(att[layer_i], labels, f"L{layer_i + 1} · " + head_title, words)
+    one = transformer_plots.head_figure(att[layer_i, head_i], labels,
+                                        f"L{layer_i + 1} · " + head_title.format(n=head_i + 1), words)
+    grid = transformer_plots.grid_figure(att[layer_i], labels, f"L{layer_i + 1} · " + head_title, words)
     probs = tr.next_probs(model, ids)
     status = msg("transformer.status", request, model=name, n=len(ids), layers=L, heads=H)
     status = "  \n".join([status, *[f"ℹ️ {n}" for n in notices]])
-    return one, grid, next_figure(probs, tr.vocab(model.cfg)), status, formula(model, len(ids), request), *radios
+    bars = transformer_plots.next_figure(probs, tr.vocab(model.cfg))
+    return one, grid, bars, status, formula(model, len(ids), request), *radios
 
 
 def formula(model, T: int, request) -> str:
@@ -278,7 +190,8 @@ def on_task(task, choice, request: gr.Request):
     # start on the last layer for the task: that is where its heads read the digits backwards
     layer = gr.Radio([str(i + 1) for i in range(L)], value=str(L if solve_mode else 1))
     head = gr.Radio([str(i + 1) for i in range(H)], value="1")
-    return (EXAMPLES[task], pe_figure(model, _words(request)), "", "", gr.Button(visible=solve_mode),
+    pe = tr.positional_encoding(model.block_size, model.cfg.d_model).numpy()  # (context, d_model)
+    return (EXAMPLES[task], transformer_plots.pe_figure(pe, _words(request)), "", "", gr.Button(visible=solve_mode),
             gr.Slider(value=model.cfg.seq_len if solve_mode else 200), layer, head)
 
 
@@ -319,7 +232,8 @@ def build(demo: gr.Blocks, choice: gr.State) -> None:
             with gr.Row():
                 layer = gr.Radio(["1"], value="1", label=t("transformer.layer"), elem_id="transformer-layer")
                 head = gr.Radio(["1"], value="1", label=t("transformer.head"), elem_id="transformer-head")
-            bars = gr.Plot(next_figure(None, ()), label=t("transformer.next"), elem_id="transformer-next")
+            bars = gr.Plot(transformer_plots.next_figure(None, ()), label=t("transformer.next"),
+                           elem_id="transformer-next")
         with gr.Column(scale=4, min_width=420):
             one = gr.Plot(label=t("transformer.head_map"), elem_id="transformer-head-map")
     grid = gr.Plot(label=t("transformer.grid"), elem_id="transformer-grid")
