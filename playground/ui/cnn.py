@@ -7,11 +7,9 @@ import numpy as np
 
 from playground import checkpoint, data, jobs
 from playground.models import cnn
-from playground.ui import i18n, plots, train
+from playground.ui import i18n, plots, train, widgets
 from playground.ui.i18n import LANGS, STRINGS, msg, t
 
-CANVAS = 280  # px; MNIST's 28×28 at ×10
-BRUSH = 18  # px on the 280-px canvas: after scaling into 20×20 a stroke is ~2 px wide, as in MNIST
 MAP_SIZE = 196  # px of each 28×28 view
 
 
@@ -29,13 +27,6 @@ def _model(choice: dict | None, request: gr.Request | None = None):
             pass  # the run is gone or broken: fall back to the pretrained model
     model, cfg, meta = checkpoint.pretrained("cnn")
     return model, msg("cnn.model_pretrained", request, acc=meta["metrics"].get("val_acc", 0.0))
-
-
-def _composite(value) -> np.ndarray | None:
-    """The Sketchpad's value (a dict of background, layers, composite) → its composite array."""
-    if isinstance(value, dict):
-        value = value.get("composite")
-    return None if value is None else np.asarray(value)
 
 
 def _analyse(ink: np.ndarray, choice: dict | None, request: gr.Request | None):
@@ -63,7 +54,7 @@ def _empty(status: str):
 
 def on_draw(value, choice, request: gr.Request):
     """Every stroke: read the drawing. A blank canvas asks for a digit instead of guessing."""
-    composite = _composite(value)
+    composite = widgets.composite(value)
     if composite is None or composite.size == 0:
         return _empty(msg("cnn.status_ready", request))
     try:
@@ -112,22 +103,12 @@ def shape_table_markdown(lang: str) -> str:
     return "\n".join([s["text.cnn_theory"], "", s["table.title"], "", *rows, "", f"*{s['table.note']}*"])
 
 
-LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
-
-
 def build(demo: gr.Blocks, choice: gr.State) -> None:
     """Lay out the tab inside the current ``gr.Tab`` and wire its events."""
     i18n.add("text.cnn_theory_table", {lang: shape_table_markdown(lang) for lang in LANGS})
     gr.Markdown(t("cnn.intro"))
     with gr.Row(equal_height=False):
-        with gr.Column(scale=4, min_width=300):  # the Sketchpad in its own column: see README, Gradio notes
-            canvas = gr.Sketchpad(
-                label=t("cnn.canvas"), type="numpy", image_mode="RGBA", canvas_size=(CANVAS, CANVAS),
-                brush=gr.Brush(default_size=BRUSH, colors=["#000000"], default_color="#000000",
-                               color_mode="fixed"),
-                layers=False, transforms=(), elem_id="cnn-canvas",
-            )
-            clear = gr.ClearButton([canvas], value=t("cnn.clear"), elem_id="cnn-clear")
+        canvas = widgets.digit_canvas(t("cnn.canvas"), t("cnn.clear"), "cnn-canvas", "cnn-clear")
         with gr.Column(scale=5, min_width=300):
             label = gr.Label(label=t("cnn.prediction"), num_top_classes=3, elem_id="cnn-label")
             bars = gr.Plot(plots.probability_bars(None), label=t("cnn.probabilities"), elem_id="cnn-bars")
@@ -151,36 +132,12 @@ def build(demo: gr.Blocks, choice: gr.State) -> None:
         api_file = gr.File(visible=False)  # the /classify_digit endpoint's input: any file reaches our checks
     train.build("cnn", choice)
     with gr.Accordion(t("cnn.theory"), open=False):
-        gr.Markdown(t("text.cnn_theory_table"), latex_delimiters=LATEX)
+        gr.Markdown(t("text.cnn_theory_table"), latex_delimiters=widgets.LATEX)
 
     outputs = [label, bars, sees, sal, *fmaps, status, answer]
     canvas.change(on_draw, [canvas, choice], outputs, trigger_mode="always_last", show_progress="hidden",
                   api_visibility="private")
     upload.upload(on_upload, [upload, choice], outputs, api_visibility="private")
     api_file.upload(classify_digit, [api_file, choice], answer, api_name="classify_digit")
-    clear.click(None, js=SELECT_BRUSH_JS)
-    demo.load(None, js=ON_LOAD_JS)
+    demo.load(None, js=widgets.canvas_load_js("cnn-canvas"))
 
-
-# Gradio 6.31's Sketchpad starts with no tool selected (and again after a clear): select the Brush so
-# the page is ready to draw at once, retrying while the editor mounts. On some loads it also lays its
-# drawing area out at the wrong width; a few resize events make it measure itself again.
-SELECT_BRUSH_JS = """
-(...args) => {
-  let n = 0;
-  const tick = () => {
-    const b = document.querySelector('#cnn-canvas button[aria-label="Brush"]');
-    if (b && !b.classList.contains('highlight')) b.click();
-    if ((!b || !b.classList.contains('highlight')) && n++ < 50) setTimeout(tick, 100);
-  };
-  setTimeout(tick, 50);
-  return args;
-}
-"""
-
-ON_LOAD_JS = """
-(...args) => {
-  for (const ms of [100, 500, 1500]) setTimeout(() => window.dispatchEvent(new Event('resize')), ms);
-  return (""" + SELECT_BRUSH_JS + """)(...args);
-}
-"""

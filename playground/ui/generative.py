@@ -9,14 +9,13 @@ this file only checks input, picks the model and turns arrays into pictures.
 from __future__ import annotations
 
 import json
-import math
 
 import gradio as gr
 import numpy as np
 
 from playground import checkpoint, data, jobs
 from playground.models import ae, gan, vae
-from playground.ui import cnn, plots, train
+from playground.ui import plots, train, widgets
 from playground.ui.generative_plots import DIGIT_PX, MAP_PX, big as _big, legend_html as _legend_html
 from playground.ui.generative_plots import map_image as _map_image, strip as _strip
 from playground.ui.i18n import msg, t
@@ -125,7 +124,7 @@ def on_random(which, choice, seed):
 def on_draw(value, which, choice, request: gr.Request):
     """Every stroke: the drawing → MNIST 28×28 → its code μ → the sliders, the map and its reconstruction."""
     model, cfg, _, _ = _load(which, "vae", choice, request)
-    composite = cnn._composite(value)
+    composite = widgets.composite(value)
     try:
         if composite is None or composite.size == 0:
             raise data.BlankImage()
@@ -207,19 +206,9 @@ def on_contrast(idx, choice, request: gr.Request):
 
 def _check_digit_seed(digit, seed, request=None) -> tuple[int, int]:
     """Whole numbers in range, or gr.Error saying what is valid."""
-    def whole(v):
-        try:
-            f = float(v)
-        except (TypeError, ValueError):
-            return None
-        return int(f) if math.isfinite(f) and f == int(f) else None
-
-    d, s = whole(digit), whole(seed)
-    if d is None or not 0 <= d <= 9:
-        raise gr.Error(msg("generative.err_digit", request, got=repr(digit)))
-    if s is None or not 0 <= s <= SEED_MAX:
-        raise gr.Error(msg("generative.err_seed", request, max=SEED_MAX, got=repr(seed)))
-    return d, s
+    return (widgets.number(digit, 0, 9, whole=True, error=msg("generative.err_digit", request, got=repr(digit))),
+            widgets.number(seed, 0, SEED_MAX, whole=True,
+                           error=msg("generative.err_seed", request, max=SEED_MAX, got=repr(seed))))
 
 
 def on_gan_seed(digit, seed, choice, request: gr.Request):
@@ -311,9 +300,9 @@ def build(demo: gr.Blocks, choice: gr.State) -> None:
         with gr.Tab(t("generative.tab_gan"), id="gen-gan") as gan_tab:
             _build_gan(gan_tab, choice)
     with gr.Accordion(t("generative.theory"), open=False):
-        gr.Markdown(t("text.generative_theory"), latex_delimiters=cnn.LATEX)
+        gr.Markdown(t("text.generative_theory"), latex_delimiters=widgets.LATEX)
     _build_api(choice)
-    vae_tab.select(None, js=SELECT_BRUSH_JS)
+    vae_tab.select(None, js=widgets.select_brush_js("vae-canvas"))
 
 
 def _build_vae(demo, vae_tab, choice):
@@ -338,13 +327,7 @@ def _build_vae(demo, vae_tab, choice):
             gr.HTML(_legend_html())
             gr.Markdown(t("generative.map_help"))
     with gr.Row(equal_height=False):
-        with gr.Column(scale=4, min_width=300):  # the Sketchpad in its own column (see ui/cnn.py)
-            canvas = gr.Sketchpad(
-                label=t("generative.draw"), type="numpy", image_mode="RGBA", canvas_size=(cnn.CANVAS, cnn.CANVAS),
-                brush=gr.Brush(default_size=cnn.BRUSH, colors=["#000000"], default_color="#000000",
-                               color_mode="fixed"),
-                layers=False, transforms=(), elem_id="vae-canvas")
-            clear = gr.ClearButton([canvas], value=t("generative.clear"), elem_id="vae-clear")
+        canvas = widgets.digit_canvas(t("generative.draw"), t("generative.clear"), "vae-canvas", "vae-clear")
         with gr.Column(scale=5, min_width=300):
             with gr.Row():
                 sees = _image("generative.sees", "vae-sees", height=184)
@@ -379,7 +362,6 @@ def _build_vae(demo, vae_tab, choice):
                 api_visibility="private")
     canvas.change(on_draw, [canvas, which, choice], [*sliders, decoded, vmap, sees, recon, code, status, drawn],
                   **fast)
-    clear.click(None, js=SELECT_BRUSH_JS)
     interp = dict(fn=on_interpolate, inputs=[which, choice, idx_a, idx_b, from_drawing, drawn],
                   outputs=[strip, pair], api_visibility="private")
     gr.on([go.click, idx_a.release, idx_b.release, vae_tab.select, demo.load], **interp)
@@ -457,6 +439,3 @@ def _build_api(choice):
     z_text.submit(vae_decode, [z_text, choice], z_out, api_name="vae_decode", show_progress="hidden")
     enc_file.upload(vae_encode, [enc_file, choice], enc_out, api_name="vae_encode")
     g_digit.submit(gan_generate, [g_digit, g_seed, choice], g_out, api_name="gan_generate")
-
-
-SELECT_BRUSH_JS = cnn.SELECT_BRUSH_JS.replace("#cnn-canvas", "#vae-canvas")

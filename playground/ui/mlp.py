@@ -14,7 +14,7 @@ import torch
 from playground import data, engine
 from playground.config import from_overrides
 from playground.models import mlp
-from playground.ui import mlp_code, plots
+from playground.ui import mlp_code, plots, widgets
 from playground.ui.api import parse_config
 from playground.ui.i18n import msg, t
 from playground.ui.live_chart import chart_labels, live_chart, payload
@@ -114,9 +114,9 @@ def mlp_fit(config: str) -> dict:
     """
     overrides = parse_config(config, '{"dataset": "xor", "steps": 500}')
     steps = overrides.pop("steps", None)
-    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, (int, float))
-                              or not 1 <= steps <= MAX_FIT_STEPS or steps != int(steps)):
-        raise gr.Error(f"steps must be a whole number in [1, {MAX_FIT_STEPS}], got {steps!r}")
+    if steps is not None:
+        steps = widgets.number(steps, 1, MAX_FIT_STEPS, whole=True,
+                               error=f"steps must be a whole number in [1, {MAX_FIT_STEPS}], got {steps!r}")
     if isinstance(overrides.get("features"), list):
         overrides["features"] = ",".join(map(str, overrides["features"]))
     try:
@@ -187,8 +187,7 @@ def build(demo: gr.Blocks) -> None:
     with gr.Accordion(t("mlp.code"), open=False):
         code = gr.Code(language="python", interactive=False, elem_id="mlp-code")
     with gr.Accordion(t("mlp.theory"), open=False):
-        gr.Markdown(t("text.mlp_theory"), latex_delimiters=[{"left": "$$", "right": "$$", "display": True},
-                                                          {"left": "$", "right": "$", "display": False}])
+        gr.Markdown(t("text.mlp_theory"), latex_delimiters=widgets.LATEX)
     with gr.Group(visible=False):  # the /mlp_fit endpoint's own input and output
         api_config = gr.Textbox()
         api_answer = gr.JSON()

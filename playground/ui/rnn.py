@@ -9,7 +9,6 @@ probabilities; "Inside the cell" heatmaps of the hidden state, cell state and ga
 
 from __future__ import annotations
 
-import math
 import time
 
 import gradio as gr
@@ -17,8 +16,7 @@ import numpy as np
 
 from playground import checkpoint, jobs, text
 from playground.models import charlm, longrange
-from playground.ui import i18n, rnn_plots, train
-from playground.ui.cnn import LATEX
+from playground.ui import i18n, rnn_plots, train, widgets
 from playground.ui.i18n import LANGS, STRINGS, msg, t
 
 CSS = """
@@ -80,19 +78,13 @@ def _prompt(prompt, request: gr.Request | None) -> tuple[list[int], list[str]]:
     return ids, notices
 
 
-def _length(value, request: gr.Request | None) -> int:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    if not ok or float(value) != int(value) or not 1 <= value <= charlm.MAX_LENGTH:
-        raise gr.Error(msg("rnn.bad_length", request, max=charlm.MAX_LENGTH, value=repr(value)[:40]))
-    return int(value)
-
-
-def _temperature(value, request: gr.Request | None) -> float:
+def _numbers(length, temperature, request: gr.Request | None) -> tuple[int, float]:
+    """(characters to write, temperature) checked against the model's bounds, else gr.Error."""
     lo, hi = charlm.TEMPERATURE
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    if not ok or not lo <= value <= hi:
-        raise gr.Error(msg("rnn.bad_temperature", request, lo=lo, hi=hi, value=repr(value)[:40]))
-    return float(value)
+    return (widgets.number(length, 1, charlm.MAX_LENGTH, whole=True, error=msg(
+                "rnn.bad_length", request, max=charlm.MAX_LENGTH, value=repr(length)[:40])),
+            widgets.number(temperature, lo, hi, error=msg(
+                "rnn.bad_temperature", request, lo=lo, hi=hi, value=repr(temperature)[:40])))
 
 
 def _warn(notices: list[str]) -> None:
@@ -120,7 +112,7 @@ def _heatmap(model, cfg, ids: list[int], request: gr.Request | None):
 
 def on_continue(prompt, cell, impl, length, temperature, choice, request: gr.Request):
     """Continue button: the continuation, next-character bars, heatmaps and a status line."""
-    length, temperature = _length(length, request), _temperature(temperature, request)
+    length, temperature = _numbers(length, temperature, request)
     ids, notices = _prompt(prompt, request)
     _warn(notices)
     model, cfg, name, meta = _model(cell, choice, request)
@@ -159,7 +151,7 @@ def rnn_generate(arch: str, prompt: str, length: int, temperature: float, reques
     """
     if arch not in CELLS:
         raise gr.Error(msg("rnn.bad_cell", request, value=str(arch)[:40]))
-    length, temperature = _length(length, request), _temperature(temperature, request)
+    length, temperature = _numbers(length, temperature, request)
     ids, notices = _prompt(prompt, request)
     _warn(notices)
     model, _, _, _ = _model(arch, None, request)
@@ -293,7 +285,7 @@ def build(demo: gr.Blocks, choice: gr.State) -> None:
         train.build("longrange", choice)
     train.build("charlm", choice)
     with gr.Accordion(t("rnn.theory"), open=False, elem_id="rnn-theory"):
-        gr.Markdown(t("text.rnn_theory_table"), latex_delimiters=LATEX)
+        gr.Markdown(t("text.rnn_theory_table"), latex_delimiters=widgets.LATEX)
 
     # the public endpoints
     gr.api(rnn_generate, api_name="rnn_generate")

@@ -8,7 +8,7 @@ import gradio as gr
 
 from playground import checkpoint, jobs
 from playground.models import transformer as tr
-from playground.ui import i18n, plots, train, transformer_plots
+from playground.ui import i18n, plots, train, transformer_plots, widgets
 from playground.ui.i18n import LANGS, STRINGS, msg, t
 
 EXAMPLES = {"text": "Call me Ishmael. Some years ago", "reverse": "31415926>62951413"}
@@ -17,7 +17,6 @@ CSS = """
 #transformer-status p { font-size: 1.02rem; }
 #transformer-formula { padding: 0 8px; }
 """
-LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 
 
 # -----------------------------------------------------------------------------
@@ -120,27 +119,14 @@ FORMULA = (r"$$\mathrm{Attention}(Q,K,V)=\mathrm{softmax}\!\left(\frac{QK^\top}{
            r"\qquad M_{ij}=\begin{cases}0 & j\le i\\-\infty & j>i\end{cases}$$")
 
 
-def _check_numbers(length, temperature, request) -> tuple[int, float]:
-    try:
-        n = float(length)
-    except (TypeError, ValueError):
-        n = float("nan")
-    if not math.isfinite(n) or n != int(n) or not 1 <= n <= MAX_LENGTH:
-        raise gr.Error(msg("transformer.err_length", request, max=MAX_LENGTH, value=length))
-    try:
-        temp = float(temperature)
-    except (TypeError, ValueError):
-        temp = float("nan")
-    if not math.isfinite(temp) or not 0 <= temp <= MAX_TEMPERATURE:
-        raise gr.Error(msg("transformer.err_temperature", request, max=MAX_TEMPERATURE, value=temperature))
-    return int(n), temp
-
-
 def transformer_generate(prompt, length, temperature, task, choice, request: gr.Request):
     """API: ``prompt`` → the ``length`` characters the model writes after it, sampled at ``temperature``
     (0 = greedy). ``task`` "text" (default) or "reverse". Only the new characters are returned."""
     task = _check_task(task, request)
-    n, temp = _check_numbers(length, temperature, request)
+    n = widgets.number(length, 1, MAX_LENGTH, whole=True,
+                       error=msg("transformer.err_length", request, max=MAX_LENGTH, value=length))
+    temp = widgets.number(temperature, 0, MAX_TEMPERATURE,
+                          error=msg("transformer.err_temperature", request, max=MAX_TEMPERATURE, value=temperature))
     model, _ = _model(task, choice, request)
     ids, notices = _read(model, prompt, request, keep="last")
     for note in notices:
@@ -247,13 +233,13 @@ def build(demo: gr.Blocks, choice: gr.State) -> None:
         output = gr.Textbox(label=t("transformer.output"), lines=4, interactive=False, elem_id="transformer-output")
         answer = gr.Markdown(elem_id="transformer-answer")
     with gr.Accordion(t("transformer.formula"), open=True):
-        shapes_md = gr.Markdown(FORMULA, latex_delimiters=LATEX, elem_id="transformer-formula")
+        shapes_md = gr.Markdown(FORMULA, latex_delimiters=widgets.LATEX, elem_id="transformer-formula")
     with gr.Accordion(t("transformer.pe"), open=False):
         gr.Markdown(t("transformer.pe_help"))
         pe_plot = gr.Plot(label=t("transformer.pe"), elem_id="transformer-pe")
     train.build("transformer", choice)
     with gr.Accordion(t("transformer.theory"), open=False):
-        gr.Markdown(t("text.transformer_theory_table"), latex_delimiters=LATEX)
+        gr.Markdown(t("text.transformer_theory_table"), latex_delimiters=widgets.LATEX)
     with gr.Group(visible=False):  # the public endpoints' own inputs: any value reaches our checks
         api_text, api_task = gr.Textbox(), gr.Textbox(value="text")
         api_json = gr.JSON()
