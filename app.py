@@ -39,21 +39,21 @@ def build_demo() -> gr.Blocks:
     torch.set_num_threads(int(os.environ.get("NP_INFERENCE_THREADS", "1")))
     with gr.Blocks(title="Neural Playground") as demo:
         header.build(demo)
-        choice = gr.State({})  # this session's model per architecture: {arch: job id}; none = pretrained
+        session_models = gr.State({})  # this session's own model per slot: {arch: job id}; none = pretrained
         tabs, timers = {}, {}
         with gr.Tabs():
             with gr.Tab(i18n.t("tab.cnn"), id="cnn") as tabs["cnn"]:
-                cnn.build(demo, choice)
+                cnn.build(demo, session_models)
             with gr.Tab(i18n.t("tab.mlp"), id="mlp") as tabs["mlp"]:
                 mlp.build(demo)
             with gr.Tab(i18n.t("tab.rnn"), id="rnn") as tabs["rnn"]:
-                rnn.build(demo, choice)
+                rnn.build(demo, session_models)
             with gr.Tab(i18n.t("tab.generative"), id="generative") as tabs["generative"]:
-                generative.build(demo, choice)
+                generative.build(demo, session_models)
             with gr.Tab(i18n.t("tab.transformer"), id="transformer") as tabs["transformer"]:
-                transformer.build(demo, choice)
+                transformer.build(demo, session_models)
             with gr.Tab(i18n.t("tab.jobs"), id="jobs") as tabs["jobs"]:
-                timers["jobs"] = jobs.build(demo, choice)
+                timers["jobs"] = jobs.build(demo, session_models)
             with gr.Tab(i18n.t("tab.export"), id="export") as tabs["export"]:
                 export.build(demo)
             with gr.Tab(i18n.t("tab.health"), id="health") as tabs["health"]:

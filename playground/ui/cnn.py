@@ -5,34 +5,30 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 
-from playground import checkpoint, data, jobs
+from playground import data
 from playground.models import cnn
-from playground.ui import i18n, plots, train, widgets
+from playground.ui import i18n, plots, session, train, widgets
 from playground.ui.i18n import LANGS, STRINGS, msg, t
 
 MAP_SIZE = 196  # px of each 28×28 view
 
 
-def _model(choice: dict | None, request: gr.Request | None = None):
+def _model(session_models: dict | None, request: gr.Request | None = None):
     """The model this session uses → (model, a description for the status line).
 
     The pretrained CNN unless the session chose a finished training job ("Use this model").
     """
-    job_id = (choice or {}).get("cnn")
-    if job_id:
-        try:
-            model, cfg, meta = jobs.manager().load_model(job_id)
-            return model, msg("cnn.model_job", request, job=job_id, acc=meta["metrics"].get("val_acc", 0.0))
-        except (ValueError, checkpoint.CheckpointError):
-            pass  # the run is gone or broken: fall back to the pretrained model
-    model, cfg, meta = checkpoint.pretrained("cnn")
-    return model, msg("cnn.model_pretrained", request, acc=meta["metrics"].get("val_acc", 0.0))
+    chosen = session.model_for("cnn", session_models)
+    acc = chosen.meta["metrics"].get("val_acc", 0.0)
+    if chosen.job:
+        return chosen.model, msg("cnn.model_job", request, job=chosen.job, acc=acc)
+    return chosen.model, msg("cnn.model_pretrained", request, acc=acc)
 
 
-def _analyse(ink: np.ndarray, choice: dict | None, request: gr.Request | None):
+def _analyse(ink: np.ndarray, session_models: dict | None, request: gr.Request | None):
     """Ink map → everything the tab shows about it; raises data.ImageError for blank drawings."""
     digit = data.to_mnist(ink)
-    model, name = _model(choice, request)
+    model, name = _model(session_models, request)
     probs = cnn.predict(model, digit)
     label = int(probs.argmax())
     maps = cnn.feature_maps(model, digit)
@@ -52,28 +48,28 @@ def _empty(status: str):
     return (None, plots.probability_bars(None), None, None, None, None, None, None, status, None)
 
 
-def on_draw(value, choice, request: gr.Request):
+def on_draw(value, session_models, request: gr.Request):
     """Every stroke: read the drawing. A blank canvas asks for a digit instead of guessing."""
     composite = widgets.composite(value)
     if composite is None or composite.size == 0:
         return _empty(msg("cnn.status_ready", request))
     try:
-        return _analyse(data.ink_map(composite), choice, request)
+        return _analyse(data.ink_map(composite), session_models, request)
     except data.ImageError as e:
         return _empty(msg(f"err.{e.code}", request, **e.params))
 
 
-def on_upload(path, choice, request: gr.Request):
+def on_upload(path, session_models, request: gr.Request):
     if not path:
         return _empty(msg("cnn.status_ready", request))
     try:
-        return _analyse(data.read_image(path), choice, request)
+        return _analyse(data.read_image(path), session_models, request)
     except data.ImageError as e:
         gr.Warning(msg(f"err.{e.code}", request, **e.params))
         return _empty(msg(f"err.{e.code}", request, **e.params))
 
 
-def classify_digit(image, choice) -> dict:
+def classify_digit(image, session_models) -> dict:
     """API: an image file (PNG/JPEG/… of any size, any polarity) → {"label", "probabilities"}.
 
     Uses the session's chosen model (see /use_model), else the pretrained CNN.
@@ -82,14 +78,14 @@ def classify_digit(image, choice) -> dict:
         digit = data.to_mnist(data.read_image(image))
     except data.ImageError as e:
         raise gr.Error(str(e))
-    model, _ = _model(choice)
+    model, _ = _model(session_models)
     probs = cnn.predict(model, digit)
     return {"label": int(probs.argmax()), "probabilities": [float(p) for p in probs]}
 
 
 def shape_table_markdown(lang: str) -> str:
     """The theory text followed by the live shape table of the model this tab runs."""
-    meta = checkpoint.read_meta(checkpoint.PRETRAINED / "cnn")
+    meta = session.pretrained_meta("cnn")
     model = cnn.build(cnn.Config(**meta["config"]))  # its own instance: shape_table hooks it
     s = STRINGS[lang]
     rows = [f"| {s['table.layer']} | {s['table.type']} | {s['table.shape']} | {s['table.params']} |",
@@ -103,7 +99,7 @@ def shape_table_markdown(lang: str) -> str:
     return "\n".join([s["text.cnn_theory"], "", s["table.title"], "", *rows, "", f"*{s['table.note']}*"])
 
 
-def build(demo: gr.Blocks, choice: gr.State) -> None:
+def build(demo: gr.Blocks, session_models: gr.State) -> None:
     """Lay out the tab inside the current ``gr.Tab`` and wire its events."""
     i18n.add("text.cnn_theory_table", {lang: shape_table_markdown(lang) for lang in LANGS})
     gr.Markdown(t("cnn.intro"))
@@ -130,14 +126,14 @@ def build(demo: gr.Blocks, choice: gr.State) -> None:
                               elem_id="cnn-upload")
             answer = gr.JSON(label=t("cnn.json"), elem_id="cnn-json")
         api_file = gr.File(visible=False)  # the /classify_digit endpoint's input: any file reaches our checks
-    train.build("cnn", choice)
+    train.build("cnn", session_models)
     with gr.Accordion(t("cnn.theory"), open=False):
         gr.Markdown(t("text.cnn_theory_table"), latex_delimiters=widgets.LATEX)
 
     outputs = [label, bars, sees, sal, *fmaps, status, answer]
-    canvas.change(on_draw, [canvas, choice], outputs, trigger_mode="always_last", show_progress="hidden",
+    canvas.change(on_draw, [canvas, session_models], outputs, trigger_mode="always_last", show_progress="hidden",
                   api_visibility="private")
-    upload.upload(on_upload, [upload, choice], outputs, api_visibility="private")
-    api_file.upload(classify_digit, [api_file, choice], answer, api_name="classify_digit")
+    upload.upload(on_upload, [upload, session_models], outputs, api_visibility="private")
+    api_file.upload(classify_digit, [api_file, session_models], answer, api_name="classify_digit")
     demo.load(None, js=widgets.canvas_load_js("cnn-canvas"))
 

@@ -10,26 +10,19 @@ from pathlib import Path
 
 import gradio as gr
 
-from playground import checkpoint, export, jobs
+from playground import export
+from playground.ui import session
 from playground.ui.i18n import msg, t
 
 
 def _available() -> dict[str, Path]:
     """name → model directory: the pretrained models, then finished jobs (newest first)."""
-    out = {}
-    if checkpoint.PRETRAINED.is_dir():
-        for d in sorted(checkpoint.PRETRAINED.iterdir()):
-            if (d / checkpoint.WEIGHTS_FILE).is_file():
-                out[d.name] = d
-    for st in jobs.manager().jobs(curves=False):
-        if st["has_model"]:
-            out[st["id"]] = jobs.manager().model_dir(st["id"])
-    return out
+    return {name: directory for name, (directory, _) in session.downloadable().items()}
 
 
 def _choices(request: gr.Request | None) -> list[tuple[str, str]]:
-    pretrained = set(p.name for p in checkpoint.PRETRAINED.iterdir()) if checkpoint.PRETRAINED.is_dir() else set()
-    return [(msg("export.pretrained" if n in pretrained else "export.job", request, name=n), n) for n in _available()]
+    return [(msg("export.pretrained" if pretrained else "export.job", request, name=name), name)
+            for name, (_, pretrained) in session.downloadable().items()]
 
 
 def export_model(name: str, request: gr.Request = None) -> str:
@@ -43,7 +36,7 @@ def export_model(name: str, request: gr.Request = None) -> str:
         raise gr.Error(msg("export.unknown", request, name=name))
     try:
         data = export.bundle(directory, name)
-    except checkpoint.CheckpointError:
+    except session.ModelError:
         raise gr.Error(msg("export.broken", request, name=name))
     path = Path(tempfile.mkdtemp(prefix="np-export-")) / f"{name}.zip"
     path.write_bytes(data)
@@ -55,8 +48,8 @@ def _describe(name: str, request: gr.Request):
     if directory is None:
         return "", ""
     try:
-        model, cfg, meta = checkpoint.load_cached(directory)
-    except checkpoint.CheckpointError:
+        model, cfg, meta = session.load(directory)
+    except session.ModelError:
         return msg("export.broken", request, name=name), ""
     metrics = ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in meta["metrics"].items())
     info = msg("export.info", request, name=name, arch=meta["arch"],

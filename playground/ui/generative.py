@@ -13,9 +13,9 @@ import json
 import gradio as gr
 import numpy as np
 
-from playground import checkpoint, data, jobs
+from playground import data
 from playground.models import ae, gan, vae
-from playground.ui import plots, train, widgets
+from playground.ui import plots, session, train, widgets
 from playground.ui.generative_plots import DIGIT_PX, MAP_PX, big as _big, legend_html as _legend_html
 from playground.ui.generative_plots import map_image as _map_image, strip as _strip
 from playground.ui.i18n import msg, t
@@ -41,28 +41,26 @@ MODEL_NAMES = {"vae": "VAE", "vae20": "VAE (20-D)", "ae": "autoencoder", "dae": 
 # Models: the session's own (a finished job chosen with "Use this model") or the pretrained one
 
 
-def _load(name: str, arch: str, choice: dict | None, request=None):
-    """→ (model, cfg, meta, job id or None). ``name`` is the pretrained directory; ``arch`` the slot
-    in ``choice``. Raises gr.Error with a clear message when neither exists."""
-    job_id = (choice or {}).get(arch) if name == arch else None
-    if job_id:
-        try:
-            model, cfg, meta = jobs.manager().load_model(job_id)
-            return model, cfg, meta, job_id
-        except (ValueError, checkpoint.CheckpointError):
-            pass  # the run is gone or broken: the pretrained model serves
+def _load(name: str, session_models: dict | None, request=None) -> session.SessionModel:
+    """The session's job in slot ``name`` ("vae", "ae", "gan"), else the pretrained model ``name``
+    (also "vae20", "dae"); ``session_models=None`` for the pretrained one alone. Raises gr.Error with a
+    clear message when the pretrained model is missing."""
     try:
-        model, cfg, meta = checkpoint.pretrained(name)
-    except checkpoint.CheckpointError as e:
+        return session.model_for(name, session_models)
+    except session.ModelError as e:
         raise gr.Error(msg("generative.err_model", request, name=MODEL_NAMES.get(name, name), why=str(e)))
-    return model, cfg, meta, None
 
 
-def _vae_status(which, choice, request) -> str:
-    model, cfg, meta, job = _load(which, "vae", choice, request)
-    nelbo = meta["metrics"].get("val_loss", float("nan"))
-    name = (msg("generative.model_job", request, job=job, latent=cfg.latent, nelbo=nelbo) if job else
-            msg("generative.model_pretrained", request, latent=cfg.latent, nelbo=nelbo))
+def _vae(which: str, session_models: dict | None, request=None) -> session.SessionModel:
+    """The VAE picked (``which``: "vae" 2-D or "vae20"); the session's own VAE stands in for the 2-D one."""
+    return _load(which, session_models if which == "vae" else None, request)
+
+
+def _vae_status(which, session_models, request) -> str:
+    chosen = _vae(which, session_models, request)
+    latent, nelbo = chosen.cfg.latent, chosen.meta["metrics"].get("val_loss", float("nan"))
+    name = (msg("generative.model_job", request, job=chosen.job, latent=latent, nelbo=nelbo) if chosen.job else
+            msg("generative.model_pretrained", request, latent=latent, nelbo=nelbo))
     return msg("generative.status_model", request, model=name)
 
 
@@ -80,30 +78,30 @@ def _slider_updates(model, z=None) -> list:
     return [gr.Slider(value=round(float(z[i]), 2) if i < n else 0.0, visible=i < n) for i in range(MAX_LATENT)]
 
 
-def on_vae_model(which, choice, request: gr.Request):
-    """Model picked (or the session's choice changed): sliders for its latent size, its map, z = 0."""
-    model, cfg, _, _ = _load(which, "vae", choice, request)
+def on_vae_model(which, session_models, request: gr.Request):
+    """Model picked (or the session's own models changed): sliders for its latent size, its map, z = 0."""
+    model, cfg, _, _ = _vae(which, session_models, request)
     z = np.zeros(cfg.latent, np.float32)
     return (*_slider_updates(model, z), _big(vae.decode(model, z)), _map_image(model, z),
-            _vae_status(which, choice, request), None)
+            _vae_status(which, session_models, request), None)
 
 
-def on_slider(which, choice, *values):
+def on_slider(which, session_models, *values):
     """Each slider move: decode z. Only the picture changes, so it stays quick."""
-    model, cfg, _, _ = _load(which, "vae", choice)
+    model, cfg, _, _ = _vae(which, session_models)
     return _big(vae.decode(model, _z_from(values, cfg.latent)))
 
 
-def on_slider_release(which, choice, drawn, *values):
+def on_slider_release(which, session_models, drawn, *values):
     """After a slider is let go: move the ring on the map."""
-    model, cfg, _, _ = _load(which, "vae", choice)
+    model, cfg, _, _ = _vae(which, session_models)
     mu = None if drawn is None else np.asarray(drawn["mu"], np.float32)
     return _map_image(model, _z_from(values, cfg.latent), mu if mu is not None and len(mu) == cfg.latent else None)
 
 
-def on_map_click(which, choice, drawn, values, evt: gr.SelectData):
+def on_map_click(which, session_models, drawn, values, evt: gr.SelectData):
     """A click on the map sets z₁, z₂ to that point (the other dimensions keep their values)."""
-    model, cfg, _, _ = _load(which, "vae", choice)
+    model, cfg, _, _ = _vae(which, session_models)
     z = _z_from(values, cfg.latent)
     x, y = (evt.index if isinstance(evt.index, (list, tuple)) and len(evt.index) == 2 else (MAP_PX / 2,) * 2)
     z[0] = np.clip((float(x) / MAP_PX) * 2 * vae.Z_RANGE - vae.Z_RANGE, -vae.Z_RANGE, vae.Z_RANGE)
@@ -114,16 +112,16 @@ def on_map_click(which, choice, drawn, values, evt: gr.SelectData):
             _map_image(model, z, mu if mu is not None and len(mu) == cfg.latent else None))
 
 
-def on_random(which, choice, seed):
-    model, cfg, _, _ = _load(which, "vae", choice)
+def on_random(which, session_models, seed):
+    model, cfg, _, _ = _vae(which, session_models)
     z = np.clip(np.random.default_rng(int(seed or 0)).standard_normal(cfg.latent), -3, 3).astype(np.float32)
     return (*_slider_updates(model, z), _big(vae.decode(model, z)), _map_image(model, z),
             int(seed or 0) + 1)
 
 
-def on_draw(value, which, choice, request: gr.Request):
+def on_draw(value, which, session_models, request: gr.Request):
     """Every stroke: the drawing → MNIST 28×28 → its code μ → the sliders, the map and its reconstruction."""
-    model, cfg, _, _ = _load(which, "vae", choice, request)
+    model, cfg, _, _ = _vae(which, session_models, request)
     composite = widgets.composite(value)
     try:
         if composite is None or composite.size == 0:
@@ -148,8 +146,8 @@ def _held_out(i) -> tuple[np.ndarray, int]:
     return images[i].numpy() / 255.0, int(labels[i])
 
 
-def on_interpolate(which, choice, idx_a, idx_b, from_drawing, drawn, request: gr.Request):
-    model, _, _, _ = _load(which, "vae", choice, request)
+def on_interpolate(which, session_models, idx_a, idx_b, from_drawing, drawn, request: gr.Request):
+    model, _, _, _ = _vae(which, session_models, request)
     a, la = _held_out(idx_a)
     b, lb = _held_out(idx_b)
     if from_drawing and drawn is not None:
@@ -163,21 +161,21 @@ def on_interpolate(which, choice, idx_a, idx_b, from_drawing, drawn, request: gr
 # Autoencoder handlers
 
 
-def _ae_pair(choice, request=None):
+def _ae_pair(session_models, request=None):
     """(plain AE, denoising AE): the pretrained ones, or the session's own trained AE in the slot its
     noise setting says (noise 0 = plain)."""
-    model_ae, *_ = _load("ae", "ae", {}, request)
-    model_dae, *_ = _load("dae", "dae", {}, request)
-    if (choice or {}).get("ae"):
-        own, cfg, _, job = _load("ae", "ae", choice, request)
-        if job:
-            model_ae, model_dae = (own, model_dae) if cfg.noise == 0 else (model_ae, own)
+    model_ae, *_ = _load("ae", None, request)
+    model_dae, *_ = _load("dae", None, request)
+    if (session_models or {}).get("ae"):
+        own = _load("ae", session_models, request)
+        if own.job:
+            model_ae, model_dae = (own.model, model_dae) if own.cfg.noise == 0 else (model_ae, own.model)
     return model_ae, model_dae
 
 
-def on_ae(idx, noise, seed, choice, request: gr.Request):
+def on_ae(idx, noise, seed, session_models, request: gr.Request):
     digit, _ = _held_out(idx)
-    model_ae, model_dae = _ae_pair(choice, request)
+    model_ae, model_dae = _ae_pair(session_models, request)
     noisy, out_ae = ae.reconstruct(model_ae, digit, noise, int(seed or 0))
     _, out_dae = ae.reconstruct(model_dae, digit, noise, int(seed or 0))
     errors = msg("generative.ae_errors", request, ae=ae.pixel_error(out_ae, digit),
@@ -185,17 +183,17 @@ def on_ae(idx, noise, seed, choice, request: gr.Request):
     return _big(digit, 168), _big(noisy, 168), _big(out_ae, 168), _big(out_dae, 168), errors
 
 
-def on_contrast(idx, choice, request: gr.Request):
+def on_contrast(idx, session_models, request: gr.Request):
     a, la = _held_out(idx)
     j = (int(idx or 0) + 1) % N_HELD_OUT
     while _held_out(j)[1] == la:  # the next held-out digit of another class: a longer walk
         j = (j + 1) % N_HELD_OUT
     b, _ = _held_out(j)
-    model_ae, _ = _ae_pair(choice, request)
+    model_ae, _ = _ae_pair(session_models, request)
     try:
-        model_vae, *_ = _load("vae20", "vae20", choice, request)
+        model_vae, *_ = _load("vae20", None, request)
     except gr.Error:
-        model_vae, *_ = _load("vae", "vae", choice, request)
+        model_vae, *_ = _load("vae", session_models, request)
     return (_strip(ae.interpolate(model_ae, a, b)), _strip(vae.interpolate(model_vae, a, b)),
             _strip(ae.random_codes(model_ae, 8, seed=0)), _strip(vae.prior_samples(model_vae, 8, seed=0)))
 
@@ -211,30 +209,31 @@ def _check_digit_seed(digit, seed, request=None) -> tuple[int, int]:
                            error=msg("generative.err_seed", request, max=SEED_MAX, got=repr(seed))))
 
 
-def on_gan_seed(digit, seed, choice, request: gr.Request):
+def on_gan_seed(digit, seed, session_models, request: gr.Request):
     """A new seed (or digit): the sliders take that seed's z, then generate."""
     d, s = _check_digit_seed(digit, seed, request)
-    model, *_ = _load("gan", "gan", choice, request)
+    model, *_ = _load("gan", session_models, request)
     z = gan.seed_noise(model, s)
     sliders = [gr.Slider(value=round(float(np.clip(z[i], -3, 3)), 2)) for i in range(GAN_SLIDERS)]
     return (*sliders, _big(gan.generate(model, d, s)))
 
 
-def on_gan_slider(digit, seed, choice, *values):
+def on_gan_slider(digit, seed, session_models, *values):
     d, s = _check_digit_seed(digit, seed)
-    model, *_ = _load("gan", "gan", choice)
+    model, *_ = _load("gan", session_models)
     z = gan.seed_noise(model, s)
     z[:GAN_SLIDERS] = np.clip(np.nan_to_num(np.asarray([v or 0.0 for v in values], np.float32)), -3, 3)
     return _big(gan.generate(model, d, s, z=z))
 
 
-def on_gan_grid(seed, choice, request: gr.Request):
+def on_gan_grid(seed, session_models, request: gr.Request):
     _, s = _check_digit_seed(0, seed, request)
-    model, _, meta, job = _load("gan", "gan", choice, request)
-    acc = meta["metrics"].get("val_acc")
-    name = msg("generative.gan_job", request, job=job) if job else msg("generative.gan_pretrained", request)
+    chosen = _load("gan", session_models, request)
+    acc = chosen.meta["metrics"].get("val_acc")
+    name = (msg("generative.gan_job", request, job=chosen.job) if chosen.job else
+            msg("generative.gan_pretrained", request))
     status = msg("generative.gan_status", request, model=name, acc="–" if acc is None else f"{acc:.1%}")
-    tiled = gan.tile(gan.grid(model, per_class=8, seed=s))  # grey in [0, 1], like every digit
+    tiled = gan.tile(gan.grid(chosen.model, per_class=8, seed=s))  # grey in [0, 1], like every digit
     return plots.digit_image(tiled, 2 * tiled.shape[0]), status
 
 
@@ -245,10 +244,10 @@ def on_gan_grid(seed, choice, request: gr.Request):
 MAX_Z_TEXT = 10_000  # characters of a z list that are read
 
 
-def vae_decode(z: str, choice) -> np.ndarray:
+def vae_decode(z: str, session_models) -> np.ndarray:
     """API: z, a JSON list of numbers (length = latent size; values clipped to [−3, 3]) → the decoded
     digit as a 196×196 PNG. Uses the session's VAE (see /use_model), else the pretrained 2-D VAE."""
-    model, cfg, _, _ = _load("vae", "vae", choice)
+    model, cfg, _, _ = _load("vae", session_models)
     try:
         values = json.loads(z) if isinstance(z, str) and len(z) <= MAX_Z_TEXT else z
         if not isinstance(values, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
@@ -261,7 +260,7 @@ def vae_decode(z: str, choice) -> np.ndarray:
     return _big(vae.decode(model, vae.clip_z(values, cfg.latent)))
 
 
-def vae_encode(image, choice) -> dict:
+def vae_encode(image, session_models) -> dict:
     """API: an image file of a digit (any size, any polarity) → {"mu": [...], "logvar": [...]}."""
     try:
         digit = data.to_mnist(data.read_image(image))
@@ -269,15 +268,15 @@ def vae_encode(image, choice) -> dict:
         raise gr.Error(msg("generative.blank"))
     except data.ImageError as e:
         raise gr.Error(str(e))
-    model, *_ = _load("vae", "vae", choice)
+    model, *_ = _load("vae", session_models)
     mu, logvar = vae.encode(model, digit)
     return {"mu": [float(v) for v in mu], "logvar": [float(v) for v in logvar]}
 
 
-def gan_generate(digit, seed, choice) -> np.ndarray:
+def gan_generate(digit, seed, session_models) -> np.ndarray:
     """API: digit 0–9 and seed 0…2³¹−1 → a 196×196 PNG of that digit drawn by the GAN from that seed."""
     d, s = _check_digit_seed(digit, seed)
-    model, *_ = _load("gan", "gan", choice)
+    model, *_ = _load("gan", session_models)
     return _big(gan.generate(model, d, s))
 
 
@@ -290,22 +289,22 @@ def _image(label, elem_id, height=DIGIT_PX + 44, **kw):
                     elem_classes="np-gen-img", **kw)
 
 
-def build(demo: gr.Blocks, choice: gr.State) -> None:
+def build(demo: gr.Blocks, session_models: gr.State) -> None:
     gr.Markdown(t("generative.intro"))
     with gr.Tabs():
         with gr.Tab(t("generative.tab_vae"), id="gen-vae") as vae_tab:
-            _build_vae(demo, vae_tab, choice)
+            _build_vae(demo, vae_tab, session_models)
         with gr.Tab(t("generative.tab_ae"), id="gen-ae") as ae_tab:
-            _build_ae(ae_tab, choice)
+            _build_ae(ae_tab, session_models)
         with gr.Tab(t("generative.tab_gan"), id="gen-gan") as gan_tab:
-            _build_gan(gan_tab, choice)
+            _build_gan(gan_tab, session_models)
     with gr.Accordion(t("generative.theory"), open=False):
         gr.Markdown(t("text.generative_theory"), latex_delimiters=widgets.LATEX)
-    _build_api(choice)
+    _build_api(session_models)
     vae_tab.select(None, js=widgets.select_brush_js("vae-canvas"))
 
 
-def _build_vae(demo, vae_tab, choice):
+def _build_vae(demo, vae_tab, session_models):
     with gr.Row(equal_height=False):
         with gr.Column(scale=5, min_width=320):
             which = gr.Radio([(t("generative.vae_2d"), "vae"), (t("generative.vae_20d"), "vae20")], value="vae",
@@ -343,31 +342,31 @@ def _build_vae(demo, vae_tab, choice):
         strip = gr.Image(label=t("generative.strip"), interactive=False, format="png", height=130,
                          elem_id="vae-strip", elem_classes="np-gen-img")
         pair = gr.Markdown()
-    train.build("vae", choice)
+    train.build("vae", session_models)
 
     drawn = gr.State(None)  # the drawing's {"mu", "logvar", "digit"}
     seed = gr.State(0)
     fast = dict(show_progress="hidden", trigger_mode="always_last", api_visibility="private")
     # One event for all sliders (gr.on): 32 separate ones would bloat the page's config.
-    gr.on([s.input for s in sliders], on_slider, [which, choice, *sliders], decoded, **fast)
-    gr.on([s.release for s in sliders], on_slider_release, [which, choice, drawn, *sliders], vmap, **fast)
+    gr.on([s.input for s in sliders], on_slider, [which, session_models, *sliders], decoded, **fast)
+    gr.on([s.release for s in sliders], on_slider_release, [which, session_models, drawn, *sliders], vmap, **fast)
     model_outputs = [*sliders, decoded, vmap, status, drawn]
-    gr.on([which.change, choice.change, zero.click, demo.load], on_vae_model, [which, choice], model_outputs,
-          api_visibility="private")
-    rand.click(on_random, [which, choice, seed], [*sliders, decoded, vmap, seed], api_visibility="private")
+    gr.on([which.change, session_models.change, zero.click, demo.load], on_vae_model, [which, session_models],
+          model_outputs, api_visibility="private")
+    rand.click(on_random, [which, session_models, seed], [*sliders, decoded, vmap, seed], api_visibility="private")
     def map_click(v: dict, evt: gr.SelectData):  # inputs as a set: a dict, beside the event data
-        return on_map_click(v[which], v[choice], v[drawn], [v[s] for s in sliders], evt)
+        return on_map_click(v[which], v[session_models], v[drawn], [v[s] for s in sliders], evt)
 
-    vmap.select(map_click, {which, choice, drawn, *sliders}, [sliders[0], sliders[1], decoded, vmap],
+    vmap.select(map_click, {which, session_models, drawn, *sliders}, [sliders[0], sliders[1], decoded, vmap],
                 api_visibility="private")
-    canvas.change(on_draw, [canvas, which, choice], [*sliders, decoded, vmap, sees, recon, code, status, drawn],
-                  **fast)
-    interp = dict(fn=on_interpolate, inputs=[which, choice, idx_a, idx_b, from_drawing, drawn],
+    canvas.change(on_draw, [canvas, which, session_models],
+                  [*sliders, decoded, vmap, sees, recon, code, status, drawn], **fast)
+    interp = dict(fn=on_interpolate, inputs=[which, session_models, idx_a, idx_b, from_drawing, drawn],
                   outputs=[strip, pair], api_visibility="private")
     gr.on([go.click, idx_a.release, idx_b.release, vae_tab.select, demo.load], **interp)
 
 
-def _build_ae(tab, choice):
+def _build_ae(tab, session_models):
     gr.Markdown(t("generative.ae_intro"))
     with gr.Row():
         idx = gr.Slider(0, N_HELD_OUT - 1, value=650, step=1, label=t("generative.ae_idx"), elem_id="ae-idx")
@@ -387,16 +386,16 @@ def _build_ae(tab, choice):
         with gr.Row():
             ae_random = gr.Image(label=t("generative.ae_random"), interactive=False, format="png", height=130)
             vae_random = gr.Image(label=t("generative.vae_random"), interactive=False, format="png", height=130)
-    train.build("ae", choice)
+    train.build("ae", session_models)
 
     fast = dict(show_progress="hidden", trigger_mode="always_last", api_visibility="private")
     outs = [clean, noisy, out_ae, out_dae, errors]
-    gr.on([idx.input, noise.input, seed.change, tab.select], on_ae, [idx, noise, seed, choice], outs, **fast)
-    gr.on([idx.release, tab.select], on_contrast, [idx, choice], [ae_interp, vae_interp, ae_random, vae_random],
-          **fast)
+    gr.on([idx.input, noise.input, seed.change, tab.select], on_ae, [idx, noise, seed, session_models], outs, **fast)
+    gr.on([idx.release, tab.select], on_contrast, [idx, session_models],
+          [ae_interp, vae_interp, ae_random, vae_random], **fast)
 
 
-def _build_gan(tab, choice):
+def _build_gan(tab, session_models):
     gr.Markdown(t("generative.gan_intro"))
     with gr.Row(equal_height=False):
         with gr.Column(scale=4, min_width=300):
@@ -416,17 +415,17 @@ def _build_gan(tab, choice):
         with gr.Column(scale=5, min_width=320):
             grid = gr.Image(label=t("generative.gan_grid"), interactive=False, format="png", height=560,
                             elem_id="gan-grid", elem_classes="np-gen-img")
-    train.build("gan", choice)
+    train.build("gan", session_models)
 
     fast = dict(show_progress="hidden", trigger_mode="always_last", api_visibility="private")
-    gr.on([s.input for s in sliders], on_gan_slider, [digit, seed, choice, *sliders], out, **fast)
-    gr.on([go.click, digit.change, seed.change, tab.select], on_gan_seed, [digit, seed, choice], [*sliders, out],
-          api_visibility="private")
-    gr.on([seed.change, tab.select], on_gan_grid, [seed, choice], [grid, status], api_visibility="private")
+    gr.on([s.input for s in sliders], on_gan_slider, [digit, seed, session_models, *sliders], out, **fast)
+    gr.on([go.click, digit.change, seed.change, tab.select], on_gan_seed, [digit, seed, session_models],
+          [*sliders, out], api_visibility="private")
+    gr.on([seed.change, tab.select], on_gan_grid, [seed, session_models], [grid, status], api_visibility="private")
     dice.click(lambda: int(np.random.default_rng().integers(0, 10**6)), None, seed, api_visibility="private")
 
 
-def _build_api(choice):
+def _build_api(session_models):
     """Hidden components carrying the public endpoints (a gr.File lets any upload reach our checks)."""
     with gr.Row(visible=False):
         z_text = gr.Textbox()
@@ -436,6 +435,6 @@ def _build_api(choice):
         g_digit = gr.Number(precision=None)
         g_seed = gr.Number(precision=None)
         g_out = gr.Image(format="png")
-    z_text.submit(vae_decode, [z_text, choice], z_out, api_name="vae_decode", show_progress="hidden")
-    enc_file.upload(vae_encode, [enc_file, choice], enc_out, api_name="vae_encode")
-    g_digit.submit(gan_generate, [g_digit, g_seed, choice], g_out, api_name="gan_generate")
+    z_text.submit(vae_decode, [z_text, session_models], z_out, api_name="vae_decode", show_progress="hidden")
+    enc_file.upload(vae_encode, [enc_file, session_models], enc_out, api_name="vae_encode")
+    g_digit.submit(gan_generate, [g_digit, g_seed, session_models], g_out, api_name="gan_generate")

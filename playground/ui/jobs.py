@@ -10,10 +10,10 @@ import time
 
 import gradio as gr
 
-from playground import checkpoint, jobs, models
+from playground import jobs, models
 from playground.ui.live_chart import chart_labels, live_chart, payload
 from playground.ui.api import parse_config
-from playground.ui import i18n
+from playground.ui import i18n, train
 from playground.ui.i18n import msg, t
 
 COLUMNS = ("id", "arch", "state", "device", "progress", "acc", "settings", "started")
@@ -53,21 +53,6 @@ def cancel_job(job_id: str, request: gr.Request) -> dict:
         raise gr.Error(str(e))
 
 
-def use_model(job_id: str, choice: dict | None, request: gr.Request):
-    """Make a finished job's model the one its tab's inference uses, for this session only."""
-    try:
-        st = jobs.manager().status(job_id)
-        jobs.manager().load_model(job_id)  # JobError when it has none; CheckpointError when it is damaged
-    except jobs.JobError as e:
-        raise gr.Error(str(e))
-    except checkpoint.CheckpointError:
-        raise gr.Error(msg("train.damaged", request, job=job_id))
-    acc = (st["final"] or {}).get("val_acc")
-    answer = {"arch": st["arch"], "job_id": job_id, "val_acc": acc,
-              "message": msg("train.using", request, job=job_id, acc="–" if acc is None else f"{acc:.2%}")}
-    return answer, {**(choice or {}), st["arch"]: job_id}
-
-
 def _rows(request: gr.Request | None) -> list[list]:
     rows = []
     for st in jobs.manager().jobs(curves=False):
@@ -96,7 +81,7 @@ def refresh(selected, known, seen, request: gr.Request):
     return gr.Dataframe(value=rows, headers=headers), dropdown, payload(runs, chart_labels(request)), ids, version
 
 
-def build(demo: gr.Blocks, choice: gr.State) -> gr.Timer:
+def build(demo: gr.Blocks, session_models: gr.State) -> gr.Timer:
     """Lay out the tab; returns its timer, which app.py runs only while the tab is selected."""
     gr.Markdown(t("jobs.intro"))
     table = gr.Dataframe(headers=list(COLUMNS), value=[], interactive=False, wrap=True,
@@ -121,7 +106,7 @@ def build(demo: gr.Blocks, choice: gr.State) -> gr.Timer:
     start.click(start_training, [arch, config], job_id, api_name="start_training")
     status.click(job_status, job_id, answer, api_name="job_status")
     cancel.click(cancel_job, job_id, answer, api_name="cancel_job")
-    use.click(use_model, [job_id, choice], [answer, choice], api_name="use_model")
+    use.click(train.use_model, [job_id, session_models], [answer, session_models], api_name="use_model")
     gr.on([timer.tick, compare.input, demo.load], refresh, [compare, known, seen],
           [table, compare, curves, known, seen],
           api_visibility="private", show_progress="hidden")

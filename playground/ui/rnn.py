@@ -14,9 +14,9 @@ import time
 import gradio as gr
 import numpy as np
 
-from playground import checkpoint, jobs, text
+from playground import text
 from playground.models import charlm, longrange
-from playground.ui import i18n, rnn_plots, train, widgets
+from playground.ui import i18n, rnn_plots, session, train, widgets
 from playground.ui.i18n import LANGS, STRINGS, msg, t
 
 CSS = """
@@ -41,22 +41,22 @@ SHOWN_UNKNOWN = 12  # unknown characters listed in a notice
 # Input checks and model choice
 
 
-def _model(cell: str, choice: dict | None, request: gr.Request | None):
-    """→ (model, its Config, description). "own" is the session's chosen training job, if any."""
+def _model(cell: str, session_models: dict | None, request: gr.Request | None):
+    """→ (the model with its cfg and meta, a description for the status line).
+
+    ``cell`` "rnn", "lstm" or "gru" is that pretrained model; "own" is the session's chosen training
+    job, else (with a warning) the pretrained LSTM.
+    """
     if cell == "own":
-        job_id = (choice or {}).get("charlm")
-        if job_id:
-            try:
-                model, cfg, meta = jobs.manager().load_model(job_id)
-                return model, cfg, msg("rnn.model_job", request, job=job_id, cell=cfg.cell.upper()), meta
-            except (ValueError, checkpoint.CheckpointError):
-                pass
+        chosen = session.model_for("charlm", session_models, pretrained="charlm_lstm")
+        if chosen.job:
+            return chosen, msg("rnn.model_job", request, job=chosen.job, cell=chosen.cfg.cell.upper())
         gr.Warning(msg("rnn.no_own_model", request))
         cell = "lstm"
     if cell not in CELLS:
         raise gr.Error(msg("rnn.bad_cell", request, value=str(cell)[:40]))
-    model, cfg, meta = checkpoint.pretrained(f"charlm_{cell}")
-    return model, cfg, msg("rnn.model_pretrained", request, cell=cell.upper()), meta
+    return (session.model_for("charlm", None, pretrained=f"charlm_{cell}"),
+            msg("rnn.model_pretrained", request, cell=cell.upper()))
 
 
 def _prompt(prompt, request: gr.Request | None) -> tuple[list[int], list[str]]:
@@ -110,12 +110,12 @@ def _heatmap(model, cfg, ids: list[int], request: gr.Request | None):
     return rnn_plots.state_heatmaps(chars, panels, units, hover)
 
 
-def on_continue(prompt, cell, impl, length, temperature, choice, request: gr.Request):
+def on_continue(prompt, cell, impl, length, temperature, session_models, request: gr.Request):
     """Continue button: the continuation, next-character bars, heatmaps and a status line."""
     length, temperature = _numbers(length, temperature, request)
     ids, notices = _prompt(prompt, request)
     _warn(notices)
-    model, cfg, name, meta = _model(cell, choice, request)
+    (model, cfg, meta, _), name = _model(cell, session_models, request)
     impl = impl if impl in charlm.IMPLS else "scratch"
     t0 = time.perf_counter()
     out = charlm.generate(model, ids, length, temperature, impl=impl)
@@ -131,11 +131,11 @@ def on_continue(prompt, cell, impl, length, temperature, choice, request: gr.Req
             "\n\n".join([status, *[f"⚠️ {n}" for n in notices]]))
 
 
-def on_load(prompt, cell, grad_len, grad_when, choice, request: gr.Request):
+def on_load(prompt, cell, grad_len, grad_when, session_models, request: gr.Request):
     """Page load: the bars and heatmaps for the prompt (no generation), the long-range figures in the
     page's language."""
     ids, _ = _prompt(prompt, request)
-    model, cfg, _, _ = _model(cell if cell != "own" else "lstm", choice, request)
+    (model, cfg, _, _), _ = _model(cell if cell != "own" else "lstm", session_models, request)
     ids = ids or charlm.start_ids()
     results = longrange.load_results()
     return (rnn_plots.next_char_bars(charlm.next_probs(model, ids), text.vocab()), _heatmap(model, cfg, ids, request),
@@ -154,7 +154,7 @@ def rnn_generate(arch: str, prompt: str, length: int, temperature: float, reques
     length, temperature = _numbers(length, temperature, request)
     ids, notices = _prompt(prompt, request)
     _warn(notices)
-    model, _, _, _ = _model(arch, None, request)
+    (model, _, _, _), _ = _model(arch, None, request)
     return text.decode(charlm.generate(model, ids, length, temperature, impl="builtin"))
 
 
@@ -169,7 +169,7 @@ def rnn_states(arch: str, text_in: str, request: gr.Request) -> dict:
         raise gr.Error(msg("rnn.bad_cell", request, value=str(arch)[:40]))
     ids, notices = _prompt(text_in, request)
     _warn(notices)
-    model, _, _, _ = _model(arch, None, request)
+    (model, _, _, _), _ = _model(arch, None, request)
     ids = ids or charlm.start_ids()
     st = charlm.states(model, ids)
 
@@ -202,8 +202,8 @@ def _labels(request: gr.Request | None, lang: str | None = None) -> dict[str, st
 
 def _pretrained_meta(cell: str) -> dict | None:
     try:
-        return checkpoint.read_meta(checkpoint.PRETRAINED / f"charlm_{cell}")
-    except checkpoint.CheckpointError:
+        return session.pretrained_meta(f"charlm_{cell}")
+    except session.ModelError:
         return None
 
 
@@ -232,7 +232,7 @@ def bpc_markdown(lang: str) -> str:
     return f"{STRINGS[lang]['rnn.bpc_title']}: " + " · ".join(cells)
 
 
-def build(demo: gr.Blocks, choice: gr.State) -> None:
+def build(demo: gr.Blocks, session_models: gr.State) -> None:
     """Lay out the tab inside the current ``gr.Tab`` and wire its events."""
     i18n.add("text.rnn_theory_table", {lang: theory_markdown(lang) for lang in LANGS})
     i18n.add("text.rnn_bpc", {lang: bpc_markdown(lang) for lang in LANGS})
@@ -282,8 +282,8 @@ def build(demo: gr.Blocks, choice: gr.State) -> None:
                 grad_plot = gr.Plot(rnn_plots.grad_norm_per_step(results, lengths[-1] if lengths else 0, "init",
                                                                  _labels(None, "en")),
                                     label=t("rnn.grad_plot"), elem_id="rnn-grad-plot")
-        train.build("longrange", choice)
-    train.build("charlm", choice)
+        train.build("longrange", session_models)
+    train.build("charlm", session_models)
     with gr.Accordion(t("rnn.theory"), open=False, elem_id="rnn-theory"):
         gr.Markdown(t("text.rnn_theory_table"), latex_delimiters=widgets.LATEX)
 
@@ -291,10 +291,10 @@ def build(demo: gr.Blocks, choice: gr.State) -> None:
     gr.api(rnn_generate, api_name="rnn_generate")
     gr.api(rnn_states, api_name="rnn_states")
 
-    inputs = [prompt, cell, impl, length, temperature, choice]
+    inputs = [prompt, cell, impl, length, temperature, session_models]
     go.click(on_continue, inputs, [output, bars, heatmap, status], api_visibility="private")
     prompt.submit(on_continue, inputs, [output, bars, heatmap, status], api_visibility="private")
     for comp in (grad_len, grad_when):
         comp.change(_gate_plots, [grad_len, grad_when], grad_plot, api_visibility="private", show_progress="hidden")
-    demo.load(on_load, [prompt, cell, grad_len, grad_when, choice], [bars, heatmap, acc_plot, grad_plot],
+    demo.load(on_load, [prompt, cell, grad_len, grad_when, session_models], [bars, heatmap, acc_plot, grad_plot],
               api_visibility="private", show_progress="hidden")

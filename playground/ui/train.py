@@ -1,9 +1,11 @@
 """The Train panel every model tab shares: bounded settings, Start/Stop, live curves, use and download.
 
-``build(arch, choice)`` lays it out for one architecture: one input per ``Config`` field marked for
-the UI (sliders for integers, bounded numbers for rates, dropdowns for choices), defaults from the
+``build(arch, session_models)`` lays it out for one architecture: one input per ``Config`` field marked
+for the UI (sliders for integers, bounded numbers for rates, dropdowns for choices), defaults from the
 model's ``QUICK`` config (about a minute on a 2-core CPU). A ``gr.Timer`` polls the job once a second
-while it runs. ``choice`` is the per-session ``gr.State`` {arch: job id} that the tab's inference reads.
+while it runs. "Use this model" (also /use_model, wired in the Jobs tab) puts the job in
+``session_models``, the per-session ``gr.State`` {arch: job id} that the tab's inference reads
+(see ``ui/session.py``).
 """
 
 from __future__ import annotations
@@ -15,8 +17,7 @@ from pathlib import Path
 import gradio as gr
 
 from playground import config, jobs, models
-from playground.ui import i18n, plots
-from playground.ui.jobs import use_model
+from playground.ui import i18n, plots, session
 from playground.ui.live_chart import chart_labels, live_chart, payload
 from playground.ui.i18n import msg, t
 
@@ -84,6 +85,23 @@ def download_files(job_id: str) -> list[str]:
     return [str(dst / "config.json"), str(dst / "model.safetensors")]
 
 
+def use_model(job_id: str, session_models: dict | None, request: gr.Request):
+    """Make a finished job's model the one its tab's inference uses, for this session only.
+
+    → (an answer for /use_model: arch, job_id, val_acc, message; the new ``session_models``).
+    """
+    try:
+        st, session_models = session.use_job(job_id, session_models)
+    except jobs.JobError as e:  # an unknown job, or one without a model yet
+        raise gr.Error(str(e))
+    except session.ModelError:
+        raise gr.Error(msg("train.damaged", request, job=job_id))
+    acc = (st["final"] or {}).get("val_acc")
+    answer = {"arch": st["arch"], "job_id": job_id, "val_acc": acc,
+              "message": msg("train.using", request, job=job_id, acc="–" if acc is None else f"{acc:.2%}")}
+    return answer, session_models
+
+
 def _preview(shown: dict):
     """A job's live preview → (image update, sample-text update). A model's ``preview(model)`` may send
     ``filters`` (C, k, k) weights, an ``image`` (H, W) or (H, W, 3) array in [0, 1] or uint8, and/or
@@ -97,7 +115,7 @@ def _preview(shown: dict):
     return image, text
 
 
-def build(arch: str, choice: gr.State) -> None:
+def build(arch: str, session_models: gr.State) -> None:
     module = models.get(arch)
     title = f"train.title.{arch}" if f"train.title.{arch}" in i18n.STRINGS["en"] else "train.title"
     with gr.Accordion(t(title), open=False, elem_id=f"{arch}-train"):
@@ -161,18 +179,18 @@ def build(arch: str, choice: gr.State) -> None:
         return gr.Button(interactive=False)
 
     def on_use(job_id, current, request: gr.Request):
-        answer, choice = use_model(job_id, current, request)
+        answer, updated = use_model(job_id, current, request)
         gr.Info(answer["message"])
-        return choice
+        return updated
 
     def on_back(current, request: gr.Request):
         gr.Info(msg("train.using_pretrained", request))
-        return {k: v for k, v in (current or {}).items() if k != arch}
+        return session.forget(arch, current)
 
     start.click(on_start, {device, *[c for _, c in fields]}, [job, seen, timer, stop, start],
                 api_visibility="private")
     timer.tick(on_tick, [job, seen], [timer, progress, status, curves, preview, sample, seen, stop, start, use, files],
                api_visibility="private", show_progress="hidden")
     stop.click(on_stop, job, stop, api_visibility="private")
-    use.click(on_use, [job, choice], choice, api_visibility="private")
-    back.click(on_back, choice, choice, api_visibility="private")
+    use.click(on_use, [job, session_models], session_models, api_visibility="private")
+    back.click(on_back, session_models, session_models, api_visibility="private")

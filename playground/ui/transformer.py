@@ -6,9 +6,8 @@ import math
 
 import gradio as gr
 
-from playground import checkpoint, jobs
 from playground.models import transformer as tr
-from playground.ui import i18n, plots, train, transformer_plots, widgets
+from playground.ui import i18n, plots, session, train, transformer_plots, widgets
 from playground.ui.i18n import LANGS, STRINGS, msg, t
 
 EXAMPLES = {"text": "Call me Ishmael. Some years ago", "reverse": "31415926>62951413"}
@@ -23,21 +22,16 @@ CSS = """
 # Which model, and reading what was typed
 
 
-def _model(task: str, choice: dict | None, request: gr.Request | None = None):
+def _model(task: str, session_models: dict | None, request: gr.Request | None = None):
     """(model, description) for ``task``: the session's own finished job when it was trained on this
     task ("Use this model"), else the pretrained model of the task."""
-    job_id = (choice or {}).get("transformer")
-    if job_id:
-        try:
-            model, cfg, meta = jobs.manager().load_model(job_id)
-            if cfg.task == task:
-                return model, msg("transformer.model_job", request, job=job_id)
-        except (ValueError, checkpoint.CheckpointError):
-            pass  # the run is gone or broken: fall back to the pretrained model
-    model, cfg, meta = checkpoint.pretrained(f"transformer_{task}")
-    m = meta.get("metrics", {})
-    return model, msg(f"transformer.model_{task}", request, bpc=m.get("val_bpc", float("nan")),
-                      acc=m.get("val_acc", 0.0))
+    chosen = session.model_for("transformer", session_models, pretrained=f"transformer_{task}",
+                               accept=lambda cfg: cfg.task == task)
+    if chosen.job:
+        return chosen.model, msg("transformer.model_job", request, job=chosen.job)
+    m = chosen.meta.get("metrics", {})
+    return chosen.model, msg(f"transformer.model_{task}", request, bpc=m.get("val_bpc", float("nan")),
+                             acc=m.get("val_acc", 0.0))
 
 
 def _check_task(task, request) -> str:
@@ -80,10 +74,10 @@ def _index(value, n: int) -> int:
         return 0
 
 
-def analyse(s, task, layer, head, choice, request: gr.Request):
+def analyse(s, task, layer, head, session_models, request: gr.Request):
     """Typed text → both heatmaps, next-character bars, status, the formula with shapes, the selectors."""
     task = task if task in tr.TASKS else "text"
-    model, name = _model(task, choice, request)
+    model, name = _model(task, session_models, request)
     L, H = model.cfg.n_layers, model.cfg.n_heads
     layer_i, head_i = _index(layer, L), _index(head, H)
     radios = (gr.Radio([str(i + 1) for i in range(L)], value=str(layer_i + 1)),
@@ -119,7 +113,7 @@ FORMULA = (r"$$\mathrm{Attention}(Q,K,V)=\mathrm{softmax}\!\left(\frac{QK^\top}{
            r"\qquad M_{ij}=\begin{cases}0 & j\le i\\-\infty & j>i\end{cases}$$")
 
 
-def transformer_generate(prompt, length, temperature, task, choice, request: gr.Request):
+def transformer_generate(prompt, length, temperature, task, session_models, request: gr.Request):
     """API: ``prompt`` → the ``length`` characters the model writes after it, sampled at ``temperature``
     (0 = greedy). ``task`` "text" (default) or "reverse". Only the new characters are returned."""
     task = _check_task(task, request)
@@ -127,14 +121,14 @@ def transformer_generate(prompt, length, temperature, task, choice, request: gr.
                        error=msg("transformer.err_length", request, max=MAX_LENGTH, value=length))
     temp = widgets.number(temperature, 0, MAX_TEMPERATURE,
                           error=msg("transformer.err_temperature", request, max=MAX_TEMPERATURE, value=temperature))
-    model, _ = _model(task, choice, request)
+    model, _ = _model(task, session_models, request)
     ids, notices = _read(model, prompt, request, keep="last")
     for note in notices:
         gr.Info(note)
     return tr.decode(model.cfg, tr.generate(model, ids, n, temp))
 
 
-def attention_api(s, task, choice, request: gr.Request) -> dict:
+def attention_api(s, task, session_models, request: gr.Request) -> dict:
     """API: text → {"tokens": [...], "attention": [layer][head][query][key], "notices": [...]}.
 
     Every row sums to 1, and every weight above the diagonal is 0 (a token never sees later ones).
@@ -142,23 +136,23 @@ def attention_api(s, task, choice, request: gr.Request) -> dict:
     are left out (with a notice); empty text or an unknown task is an error with a clear message.
     """
     task = _check_task(task, request)
-    model, name = _model(task, choice, request)
+    model, name = _model(task, session_models, request)
     ids, notices = _read(model, s, request)
     att = tr.attention(model, ids)
     return {"task": task, "model": name, "tokens": list(tr.decode(model.cfg, ids)),
             "attention": att.astype(float).tolist(), "notices": notices}
 
 
-def on_generate(s, task, length, temperature, choice, request: gr.Request):
+def on_generate(s, task, length, temperature, session_models, request: gr.Request):
     try:
-        return (s or "") + transformer_generate(s, length, temperature, task, choice, request)
+        return (s or "") + transformer_generate(s, length, temperature, task, session_models, request)
     except gr.Error as e:
         gr.Warning(e.message)
         return gr.skip()
 
 
-def on_solve(s, task, choice, request: gr.Request) -> str:
-    model, name = _model("reverse", choice, request)
+def on_solve(s, task, session_models, request: gr.Request) -> str:
+    model, name = _model("reverse", session_models, request)
     n = model.cfg.seq_len
     digits = "".join(c for c in (s or "").split(tr.SEP)[0] if c in tr.DIGITS)
     if len(digits) != n or len((s or "").split(tr.SEP)[0].strip()) != n:
@@ -168,9 +162,9 @@ def on_solve(s, task, choice, request: gr.Request) -> str:
     return msg("transformer.solve_result", request, answer=r["answer"], expected=r["expected"], verdict=verdict)
 
 
-def on_task(task, choice, request: gr.Request):
+def on_task(task, session_models, request: gr.Request):
     task = task if task in tr.TASKS else "text"
-    model, _ = _model(task, choice, request)
+    model, _ = _model(task, session_models, request)
     solve_mode = task == "reverse"
     L, H = model.cfg.n_layers, model.cfg.n_heads
     # start on the last layer for the task: that is where its heads read the digits backwards
@@ -192,9 +186,8 @@ def theory_markdown(lang: str) -> str:
             f"Q, K, V | A | {s['transformer.table_params']} |", "|---|---:|---:|---:|---:|---:|---:|---|---|---:|"]
     for task in tr.TASKS:
         try:
-            meta = checkpoint.read_meta(checkpoint.PRETRAINED / f"transformer_{task}")
-            cfg = tr.Config(**meta["config"])
-        except (checkpoint.CheckpointError, TypeError, ValueError):
+            cfg = tr.Config(**session.pretrained_meta(f"transformer_{task}")["config"])
+        except (session.ModelError, TypeError, ValueError):
             cfg = tr.Config(task=task)
         model = tr.build(cfg)
         sh = tr.shapes(model, model.block_size)
@@ -204,7 +197,7 @@ def theory_markdown(lang: str) -> str:
     return "\n".join([s["text.transformer_theory"], "", s["transformer.table_title"], "", *rows])
 
 
-def build(demo: gr.Blocks, choice: gr.State) -> None:
+def build(demo: gr.Blocks, session_models: gr.State) -> None:
     """Lay out the tab inside the current ``gr.Tab`` and wire its events."""
     i18n.add("text.transformer_theory_table", {lang: theory_markdown(lang) for lang in LANGS})
     gr.Markdown(t("transformer.intro"))
@@ -237,7 +230,7 @@ def build(demo: gr.Blocks, choice: gr.State) -> None:
     with gr.Accordion(t("transformer.pe"), open=False):
         gr.Markdown(t("transformer.pe_help"))
         pe_plot = gr.Plot(label=t("transformer.pe"), elem_id="transformer-pe")
-    train.build("transformer", choice)
+    train.build("transformer", session_models)
     with gr.Accordion(t("transformer.theory"), open=False):
         gr.Markdown(t("text.transformer_theory_table"), latex_delimiters=widgets.LATEX)
     with gr.Group(visible=False):  # the public endpoints' own inputs: any value reaches our checks
@@ -248,18 +241,18 @@ def build(demo: gr.Blocks, choice: gr.State) -> None:
         gen_out = gr.Textbox()
 
     views = [one, grid, bars, status, shapes_md, layer, head]
-    look = dict(fn=analyse, inputs=[box, task, layer, head, choice], outputs=views, show_progress="hidden",
+    look = dict(fn=analyse, inputs=[box, task, layer, head, session_models], outputs=views, show_progress="hidden",
                 api_visibility="private")
     box.change(trigger_mode="always_last", **look)
     layer.input(**look)
     head.input(**look)
-    task.input(on_task, [task, choice], [box, pe_plot, output, answer, solve, length, layer, head],
+    task.input(on_task, [task, session_models], [box, pe_plot, output, answer, solve, length, layer, head],
                api_visibility="private").then(**look)
-    choice.change(**look)
-    generate.click(on_generate, [box, task, length, temperature, choice], output, api_visibility="private")
-    solve.click(on_solve, [box, task, choice], answer, api_visibility="private")
-    demo.load(on_task, [task, choice], [box, pe_plot, output, answer, solve, length, layer, head],
+    session_models.change(**look)
+    generate.click(on_generate, [box, task, length, temperature, session_models], output, api_visibility="private")
+    solve.click(on_solve, [box, task, session_models], answer, api_visibility="private")
+    demo.load(on_task, [task, session_models], [box, pe_plot, output, answer, solve, length, layer, head],
               api_visibility="private").then(**look)
-    api_text.submit(attention_api, [api_text, api_task, choice], api_json, api_name="attention")
-    gen_prompt.submit(transformer_generate, [gen_prompt, gen_length, gen_temperature, gen_task, choice], gen_out,
-                      api_name="transformer_generate")
+    api_text.submit(attention_api, [api_text, api_task, session_models], api_json, api_name="attention")
+    gen_prompt.submit(transformer_generate, [gen_prompt, gen_length, gen_temperature, gen_task, session_models],
+                      gen_out, api_name="transformer_generate")
