@@ -21,19 +21,19 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-from playground import engine  # noqa: E402
+from playground import engine, fnn_session  # noqa: E402
 from playground.models import mlp  # noqa: E402
 from playground.ui import mlp as tab  # noqa: E402
 
 
 def main(seconds: float = 5.0):
     cfg = mlp.Config()
-    sess = tab.new_session(cfg)
+    sess = fnn_session.new_session(cfg)
     tab.render(sess, None)  # warm up
     ticks, steps, t0 = 0, 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds:
-        n = tab.steps_per_tick(sess)
-        tab.advance(sess, n)
+        n = fnn_session.steps_per_tick(sess)
+        fnn_session.advance(sess, n)
         tab.render(sess, None)
         ticks, steps = ticks + 1, steps + n
     elapsed = time.perf_counter() - t0
@@ -45,7 +45,7 @@ def main(seconds: float = 5.0):
         stepper.step()
     plain = steps / (time.perf_counter() - t0)
 
-    per_tick = tab.steps_per_tick(sess)
+    per_tick = fnn_session.steps_per_tick(sess)
     print(json.dumps({
         "machine": f"{os.cpu_count()} CPU cores, torch {torch.__version__}",
         "steps_per_tick": per_tick, "tick_handler_ms": round(tick_ms, 1),

@@ -59,10 +59,11 @@ def test_l1_and_l2_penalties_are_added_to_the_loss():
 
 
 def test_a_diverging_run_in_the_tab_stops_with_a_message(monkeypatch):
+    from playground import fnn_session
     from playground.ui import mlp as tab
 
-    sess = tab.new_session(mlp.Config())
-    tab.advance(sess, 5)
+    sess = fnn_session.new_session(mlp.Config())
+    fnn_session.advance(sess, 5)
     assert sess["error"] is None and sess["stepper"].step_count == 5
 
     def nan_loss(model, batch):
@@ -70,7 +71,7 @@ def test_a_diverging_run_in_the_tab_stops_with_a_message(monkeypatch):
         return value * float("nan"), extra
 
     monkeypatch.setattr(mlp, "loss", nan_loss)
-    tab.advance(sess, 5)
+    fnn_session.advance(sess, 5)
     assert sess["error"].startswith("the loss became nan at step 6")
     assert sess["stepper"].step_count == 5  # the diverged step was not applied
     surface, network, stats, chart = tab.render(sess, None)

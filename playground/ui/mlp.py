@@ -1,8 +1,8 @@
 """The FNN tab: pick a 2-D dataset and a network, press Play, watch the decision boundary move.
 
 Training runs in this session, a pass over the training points per tick of a ``gr.Timer`` (5 a
-second), through the engine's ``Stepper`` (the same loop body as every other training). Any change
-of a setting resets the network, as in TensorFlow Playground.
+second): the session itself (network, engine ``Stepper``, points, curves) is ``playground.fnn_session``;
+this file draws it. Any change of a setting resets the network, as in TensorFlow Playground.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import gradio as gr
 import numpy as np
 import torch
 
-from playground import data, engine
+from playground import data, fnn_session
 from playground.config import from_overrides
 from playground.models import mlp
 from playground.ui import mlp_code, plots, widgets
@@ -20,8 +20,6 @@ from playground.ui.i18n import msg, t
 from playground.ui.live_chart import chart_labels, live_chart, payload
 
 TICK = 0.2  # seconds between redraws while playing
-MAX_STEPS_PER_TICK = 60
-MAX_FIT_STEPS = 5000
 GRID = 60  # resolution of the decision surface
 FEATURE_LABELS = {"x": "x", "y": "y", "x2": "x²", "y2": "y²", "xy": "xy", "sinx": "sin x", "siny": "sin y"}
 LR_CHOICES = [0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
@@ -34,44 +32,6 @@ SCENARIOS = {  # a problem to make fail, and what to change to fix it
     "sigmoid": {"dataset": "circles", "n_layers": 6, "activation": "sigmoid", "optimizer": "sgd", "lr": 0.03,
                 "features": ["x", "y"]},
 }
-
-
-# -----------------------------------------------------------------------------
-# Training state of one session
-
-
-def new_session(cfg: mlp.Config) -> dict:
-    stepper = engine.Stepper(mlp, cfg)
-    xtr, ytr, xte, yte = data.toy_split(cfg.dataset, cfg.n_points, cfg.noise, cfg.train_fraction, cfg.seed)
-    sess = {"cfg": cfg, "stepper": stepper, "points": (xtr, ytr, xte, yte), "error": None,
-            "history": {"train_loss": [], "val_loss": [], "val_acc": []}}
-    record(sess)  # the curves start at step 0, before any training
-    return sess
-
-
-def advance(sess: dict, steps: int) -> None:
-    """Train ``steps`` steps, then record the losses on all training and test points."""
-    stepper = sess["stepper"]
-    try:
-        for _ in range(steps):
-            stepper.step()
-    except engine.NonFiniteLoss as e:
-        sess["error"] = str(e)
-    record(sess)
-
-
-def record(sess: dict) -> None:
-    cfg, model, step = sess["cfg"], sess["stepper"].model, sess["stepper"].step_count
-    train = mlp.evaluate(model, cfg, "train")
-    test = mlp.evaluate(model, cfg, "test")
-    h = sess["history"]
-    h["train_loss"].append([step, train["val_loss"]])
-    h["val_loss"].append([step, test["val_loss"]])
-    h["val_acc"].append([step, test["val_acc"]])
-
-
-def steps_per_tick(sess: dict) -> int:
-    return min(len(sess["stepper"].data), MAX_STEPS_PER_TICK)
 
 
 def render(sess: dict, request: gr.Request | None):
@@ -115,28 +75,13 @@ def mlp_fit(config: str) -> dict:
     overrides = parse_config(config, '{"dataset": "xor", "steps": 500}')
     steps = overrides.pop("steps", None)
     if steps is not None:
-        steps = widgets.number(steps, 1, MAX_FIT_STEPS, whole=True,
-                               error=f"steps must be a whole number in [1, {MAX_FIT_STEPS}], got {steps!r}")
-    if isinstance(overrides.get("features"), list):
-        overrides["features"] = ",".join(map(str, overrides["features"]))
+        top = fnn_session.MAX_FIT_STEPS
+        steps = widgets.number(steps, 1, top, whole=True, error=f"steps must be a whole number in [1, {top}], got {steps!r}")
     try:
-        cfg = from_overrides(mlp.Config, overrides)
-        batches = -(-round(cfg.n_points * cfg.train_fraction) // cfg.batch_size)
-        if steps is None:
-            steps = cfg.epochs * batches
-        else:
-            cfg = from_overrides(mlp.Config, {"epochs": min(2000, -(-int(steps) // batches))}, base=cfg)
+        cfg, steps = fnn_session.plan(overrides, steps)
     except ValueError as e:
         raise gr.Error(str(e))
-    if steps > MAX_FIT_STEPS:
-        raise gr.Error(f"that is {steps} steps; at most {MAX_FIT_STEPS} (lower epochs or raise batch_size)")
-    sess = new_session(cfg)
-    while sess["stepper"].step_count < steps and not sess["error"]:
-        advance(sess, min(steps_per_tick(sess), int(steps) - sess["stepper"].step_count))
-    h = sess["history"]
-    return {"train_loss": [v for _, v in h["train_loss"]], "test_loss": [v for _, v in h["val_loss"]],
-            "steps_at": [s for s, _ in h["val_loss"]], "test_accuracy": h["val_acc"][-1][1],
-            "diverged": sess["error"]}
+    return fnn_session.fit(cfg, steps)
 
 
 # -----------------------------------------------------------------------------
@@ -207,7 +152,7 @@ def build(demo: gr.Blocks) -> None:
         except ValueError as e:
             gr.Warning(msg("mlp.bad_settings", request, error=e))
             return (gr.skip(),) * 8
-        session = new_session(cfg)
+        session = fnn_session.new_session(cfg)
         return (session, *render(session, request), mlp_code.script(cfg), gr.Timer(active=False),
                 gr.Button(visible=True), gr.Button(visible=False))
 
@@ -218,7 +163,7 @@ def build(demo: gr.Blocks) -> None:
         # Only a diverged run touches the timer: a tick still in flight must not undo a Pause.
         if session is None or session["error"]:
             return (session, *(gr.skip(),) * 4, *on_pause())
-        advance(session, steps_per_tick(session))
+        fnn_session.advance(session, fnn_session.steps_per_tick(session))
         after = on_pause() if session["error"] else (gr.skip(),) * 3
         return (session, *render(session, request), *after)
 
@@ -230,7 +175,7 @@ def build(demo: gr.Blocks) -> None:
     def on_step(session, request: gr.Request):
         if session is None or session["error"]:
             return (session, *(gr.skip(),) * 4)
-        advance(session, steps_per_tick(session))
+        fnn_session.advance(session, fnn_session.steps_per_tick(session))
         return (session, *render(session, request))
 
     def on_scenario(name, request: gr.Request):
