@@ -8,7 +8,7 @@ import numpy as np
 from playground import checkpoint, data, jobs
 from playground.models import cnn
 from playground.ui import i18n, plots, train
-from playground.ui.i18n import LANGS, STRINGS, msg, t
+from playground.ui.i18n import msg, t
 
 CANVAS = 280  # px; MNIST's 28×28 at ×10
 BRUSH = 18  # px on the 280-px canvas: after scaling into 20×20 a stroke is ~2 px wide, as in MNIST
@@ -96,11 +96,16 @@ def classify_digit(image, choice) -> dict:
     return {"label": int(probs.argmax()), "probabilities": [float(p) for p in probs]}
 
 
+TABLE_KEYS = ("table.layer", "table.type", "table.shape", "table.params", "table.total", "table.title",
+              "table.note")
+
+
+@i18n.computed("text.cnn_theory_table")
 def shape_table_markdown(lang: str) -> str:
     """The theory text followed by the live shape table of the model this tab runs."""
     meta = checkpoint.read_meta(checkpoint.PRETRAINED / "cnn")
     model = cnn.build(cnn.Config(**meta["config"]))  # its own instance: shape_table hooks it
-    s = STRINGS[lang]
+    s = {key: i18n.text(key, lang) for key in TABLE_KEYS}
     rows = [f"| {s['table.layer']} | {s['table.type']} | {s['table.shape']} | {s['table.params']} |",
             "|---|---|---|---:|"]
     total = 0
@@ -109,7 +114,7 @@ def shape_table_markdown(lang: str) -> str:
         rows.append(f"| `{r['layer']}` | {r['type']} | {shape} | {r['params']:,} |")
         total += r["params"]
     rows.append(f"| **{s['table.total']}** | | | **{total:,}** |")
-    return "\n".join([s["text.cnn_theory"], "", s["table.title"], "", *rows, "", f"*{s['table.note']}*"])
+    return "\n".join([i18n.text("text.cnn_theory", lang), "", s["table.title"], "", *rows, "", f"*{s['table.note']}*"])
 
 
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
@@ -117,7 +122,6 @@ LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": 
 
 def build(demo: gr.Blocks, choice: gr.State) -> None:
     """Lay out the tab inside the current ``gr.Tab`` and wire its events."""
-    i18n.add("text.cnn_theory_table", {lang: shape_table_markdown(lang) for lang in LANGS})
     gr.Markdown(t("cnn.intro"))
     with gr.Row(equal_height=False):
         with gr.Column(scale=4, min_width=300):  # the Sketchpad in its own column: see README, Gradio notes
