@@ -8,7 +8,7 @@ import numpy as np
 from playground import data
 from playground.models import cnn
 from playground.ui import i18n, plots, session, train, widgets
-from playground.ui.i18n import LANGS, STRINGS, msg, t
+from playground.ui.i18n import msg, t
 
 MAP_SIZE = 196  # px of each 28×28 view
 
@@ -83,11 +83,16 @@ def classify_digit(image, session_models) -> dict:
     return {"label": int(probs.argmax()), "probabilities": [float(p) for p in probs]}
 
 
+TABLE_KEYS = ("table.layer", "table.type", "table.shape", "table.params", "table.total", "table.title",
+              "table.note")
+
+
+@i18n.computed("text.cnn_theory_table")
 def shape_table_markdown(lang: str) -> str:
     """The theory text followed by the live shape table of the model this tab runs."""
     meta = session.pretrained_meta("cnn")
     model = cnn.build(cnn.Config(**meta["config"]))  # its own instance: shape_table hooks it
-    s = STRINGS[lang]
+    s = {key: i18n.text(key, lang) for key in TABLE_KEYS}
     rows = [f"| {s['table.layer']} | {s['table.type']} | {s['table.shape']} | {s['table.params']} |",
             "|---|---|---|---:|"]
     total = 0
@@ -96,12 +101,11 @@ def shape_table_markdown(lang: str) -> str:
         rows.append(f"| `{r['layer']}` | {r['type']} | {shape} | {r['params']:,} |")
         total += r["params"]
     rows.append(f"| **{s['table.total']}** | | | **{total:,}** |")
-    return "\n".join([s["text.cnn_theory"], "", s["table.title"], "", *rows, "", f"*{s['table.note']}*"])
+    return "\n".join([i18n.text("text.cnn_theory", lang), "", s["table.title"], "", *rows, "", f"*{s['table.note']}*"])
 
 
 def build(demo: gr.Blocks, session_models: gr.State) -> None:
     """Lay out the tab inside the current ``gr.Tab`` and wire its events."""
-    i18n.add("text.cnn_theory_table", {lang: shape_table_markdown(lang) for lang in LANGS})
     gr.Markdown(t("cnn.intro"))
     with gr.Row(equal_height=False):
         canvas = widgets.digit_canvas(t("cnn.canvas"), t("cnn.clear"), "cnn-canvas", "cnn-clear")

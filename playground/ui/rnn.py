@@ -17,7 +17,7 @@ import numpy as np
 from playground import text
 from playground.models import charlm, longrange
 from playground.ui import i18n, rnn_plots, session, train, widgets
-from playground.ui.i18n import LANGS, STRINGS, msg, t
+from playground.ui.i18n import msg, t
 
 CSS = """
 #rnn-output .rnn-text { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; white-space: pre-wrap;
@@ -207,9 +207,10 @@ def _pretrained_meta(cell: str) -> dict | None:
         return None
 
 
+@i18n.computed("text.rnn_theory_table")
 def theory_markdown(lang: str) -> str:
     """The theory text and a parameter table counted on the pretrained models' real modules."""
-    rows = ["| | k | D | H | k·(D·H+H²+H) | k·(D·H+H²+2H) | " + ("counted" if lang == "en" else "实际计数") + " |",
+    rows = ["| | k | D | H | k·(D·H+H²+H) | k·(D·H+H²+2H) | " + msg("rnn.counted", lang=lang) + " |",
             "|---|---:|---:|---:|---:|---:|---:|"]
     for cell in CELLS:
         meta = _pretrained_meta(cell)
@@ -218,9 +219,10 @@ def theory_markdown(lang: str) -> str:
         f = charlm.param_formula(cell, cfg.d_embed, cfg.hidden)
         rows.append(f"| {rnn_plots.CELL_NAMES[cell]} | {f['gates']} | {cfg.d_embed} | {cfg.hidden} | "
                     f"{f['material']:,} | {f['pytorch']:,} | **{counted:,}** |")
-    return STRINGS[lang]["text.rnn_theory"] + "\n\n" + "\n".join(rows)
+    return i18n.text("text.rnn_theory", lang) + "\n\n" + "\n".join(rows)
 
 
+@i18n.computed("text.rnn_bpc")
 def bpc_markdown(lang: str) -> str:
     """Validation bits per character of the three pretrained models (from their training runs)."""
     cells = []
@@ -228,20 +230,24 @@ def bpc_markdown(lang: str) -> str:
         meta = _pretrained_meta(cell)
         if meta and "val_bpc" in meta.get("metrics", {}):
             cells.append(f"{rnn_plots.CELL_NAMES[cell]} **{meta['metrics']['val_bpc']:.2f}**")
-    cells.append(f"{STRINGS[lang]['rnn.unigram']} **{text.unigram_bpc('val'):.2f}**")
-    return f"{STRINGS[lang]['rnn.bpc_title']}: " + " · ".join(cells)
+    cells.append(f"{msg('rnn.unigram', lang=lang)} **{text.unigram_bpc('val'):.2f}**")
+    return f"{msg('rnn.bpc_title', lang=lang)}: " + " · ".join(cells)
+
+
+@i18n.computed("text.rnn_inside_help")
+def inside_help_markdown(lang: str) -> str:
+    return msg("rnn.inside_help", lang=lang, max=HEAT_MAX, units=HEAT_UNITS)
+
+
+@i18n.computed("text.rnn_acc_table")
+def accuracy_markdown(lang: str) -> str:
+    return rnn_plots.accuracy_table(longrange.load_results(), "") or msg("rnn.no_results", lang=lang)
 
 
 def build(demo: gr.Blocks, session_models: gr.State) -> None:
     """Lay out the tab inside the current ``gr.Tab`` and wire its events."""
-    i18n.add("text.rnn_theory_table", {lang: theory_markdown(lang) for lang in LANGS})
-    i18n.add("text.rnn_bpc", {lang: bpc_markdown(lang) for lang in LANGS})
-    i18n.add("text.rnn_inside_help", {lang: STRINGS[lang]["rnn.inside_help"].format(max=HEAT_MAX, units=HEAT_UNITS)
-                                      for lang in LANGS})
     results = longrange.load_results()
     lengths = results["lengths"] if results else []
-    i18n.add("text.rnn_acc_table", {lang: rnn_plots.accuracy_table(results, "") or STRINGS[lang]["rnn.no_results"]
-                                    for lang in LANGS})
 
     gr.Markdown(t("rnn.intro"))
     with gr.Row(equal_height=False):

@@ -31,7 +31,7 @@ def _inputs(module) -> list[tuple[str, gr.components.Component]]:
         value = getattr(quick, f.name)
         arch = module.__name__.rsplit(".", 1)[-1]
         key = f"cfg.{arch}.{f.name}"  # a model may label its own fields; else the shared label
-        label = t(key if key in i18n.STRINGS["en"] else f"cfg.{f.name}")
+        label = t(key if i18n.has(key) else f"cfg.{f.name}")
         elem_id = f"{module.__name__.rsplit('.', 1)[-1]}-cfg-{f.name}"
         if "choices" in f.metadata:
             choices = list(f.metadata["choices"])
@@ -117,7 +117,7 @@ def _preview(shown: dict):
 
 def build(arch: str, session_models: gr.State) -> None:
     module = models.get(arch)
-    title = f"train.title.{arch}" if f"train.title.{arch}" in i18n.STRINGS["en"] else "train.title"
+    title = f"train.title.{arch}" if i18n.has(f"train.title.{arch}") else "train.title"
     with gr.Accordion(t(title), open=False, elem_id=f"{arch}-train"):
         gr.Markdown(t("train.help"))
         with gr.Row():
@@ -134,7 +134,7 @@ def build(arch: str, session_models: gr.State) -> None:
             with gr.Column(scale=3):
                 curves = live_chart(t("train.curves"), elem_id=f"{arch}-train-curves")
             with gr.Column(scale=2):
-                label = f"train.preview.{arch}" if f"train.preview.{arch}" in i18n.STRINGS["en"] else "train.preview"
+                label = f"train.preview.{arch}" if i18n.has(f"train.preview.{arch}") else "train.preview"
                 preview = gr.Image(label=t(label), interactive=False, elem_id=f"{arch}-train-preview",
                                    elem_classes="np-map")
                 sample = gr.Textbox(label=t("train.sample"), lines=4, interactive=False, visible=False,

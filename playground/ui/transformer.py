@@ -8,7 +8,7 @@ import gradio as gr
 
 from playground.models import transformer as tr
 from playground.ui import i18n, plots, session, train, transformer_plots, widgets
-from playground.ui.i18n import LANGS, STRINGS, msg, t
+from playground.ui.i18n import msg, t
 
 EXAMPLES = {"text": "Call me Ishmael. Some years ago", "reverse": "31415926>62951413"}
 MAX_LENGTH, MAX_TEMPERATURE = 1000, 2.0  # bounds of /transformer_generate
@@ -179,9 +179,11 @@ def on_task(task, session_models, request: gr.Request):
 # Layout
 
 
+@i18n.computed("text.transformer_theory_table")
 def theory_markdown(lang: str) -> str:
     """The theory text, then the sizes of the pretrained models read from their real modules."""
-    s = STRINGS[lang]
+    s = {key: i18n.text(key, lang) for key in ("text.transformer_theory", "transformer.table_model",
+                                              "transformer.table_params", "transformer.table_title")}
     rows = [f"| {s['transformer.table_model']} | n_layers | n_heads | d_model | d_k | context | vocab | "
             f"Q, K, V | A | {s['transformer.table_params']} |", "|---|---:|---:|---:|---:|---:|---:|---|---|---:|"]
     for task in tr.TASKS:
@@ -199,7 +201,6 @@ def theory_markdown(lang: str) -> str:
 
 def build(demo: gr.Blocks, session_models: gr.State) -> None:
     """Lay out the tab inside the current ``gr.Tab`` and wire its events."""
-    i18n.add("text.transformer_theory_table", {lang: theory_markdown(lang) for lang in LANGS})
     gr.Markdown(t("transformer.intro"))
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=320):

@@ -1,6 +1,9 @@
 """Strings of the generative tab: autoencoder, VAE and GAN (English and 中文)."""
 
+from playground.ui.strings import markdown
+
 EN = {
+    "text.generative_theory": markdown("en", "generative_theory"),
     "generative.intro": "Three networks that **make** digits instead of reading them. A **VAE** learns a smooth map "
                         "of digits: move its latent sliders and watch the digit morph. An **autoencoder** squeezes "
                         "a digit through a few numbers and rebuilds it — the denoising kind learns to ignore noise. "
@@ -103,6 +106,7 @@ EN = {
 }
 
 ZH = {
+    "text.generative_theory": markdown("zh", "generative_theory"),
     "generative.intro": "这三种网络不是“读”数字，而是“造”数字。**VAE** 学到一张平滑的数字地图：拖动隐变量滑块，看数字渐变。"
                         "**自编码器**把数字压缩成几个数再重建——去噪自编码器学会忽略噪声。"
                         "**GAN** 让伪造者与鉴别者对抗，直到伪造品以假乱真。",

@@ -1,6 +1,9 @@
 """Strings of the RNN · LSTM · GRU tab (English and 中文, same keys)."""
 
+from playground.ui.strings import markdown
+
 EN = {
+    "text.rnn_theory": markdown("en", "rnn_theory"),
     "rnn.intro": "Type the start of a sentence and let a recurrent network continue it, one character at a time. "
                  "Three character-level language models — a vanilla **RNN**, an **LSTM** and a **GRU**, the same size, "
                  "trained the same way — learned from *Moby-Dick* (Herman Melville, 1851, public domain). "
@@ -50,6 +53,7 @@ EN = {
     "rnn.hover": "character {char} (position {t})<br>unit {unit}: {value}",
     "rnn.bpc_title": "Bits per character on the whole validation text (lower is better)",
     "rnn.unigram": "unigram baseline",
+    "rnn.counted": "counted",
     "rnn.gates": "Why gates matter: remember the first symbol",
     "rnn.gates_help": "**Delayed recall.** A sequence of random symbols (8 kinds) is read one by one; after the last, "
                       "the network must name the *first*. Chance is 12.5 %. Every later symbol is a distractor, so "
@@ -92,6 +96,7 @@ EN = {
 }
 
 ZH = {
+    "text.rnn_theory": markdown("zh", "rnn_theory"),
     "rnn.intro": "输入一句话的开头，让循环神经网络一个字符一个字符地续写。三个字符级语言模型——普通 **RNN**、**LSTM** 和 "
                  "**GRU**，规模相同、训练方式相同——都学自《白鲸记》（赫尔曼·梅尔维尔，1851 年，公有领域）。"
                  "然后看看单元内部：每读一个字符，它的记忆里存了什么。",
@@ -137,6 +142,7 @@ ZH = {
     "rnn.hover": "字符 {char}（位置 {t}）<br>单元 {unit}：{value}",
     "rnn.bpc_title": "整个验证文本上的每字符比特数（越低越好）",
     "rnn.unigram": "一元模型基线",
+    "rnn.counted": "实际计数",
     "rnn.gates": "门为什么重要：记住第一个符号",
     "rnn.gates_help": "**延迟回忆。** 网络逐个读入一串随机符号（共 8 种）；读完最后一个后，必须说出*第一个*。随机猜的准确率是 "
                       "12.5%。后面的每个符号都是干扰，所以答案必须在状态里保存整整一个序列。下面是预先跑好的结果："

@@ -1,6 +1,9 @@
 """Strings of the Transformer tab (English and 中文)."""
 
+from playground.ui.strings import markdown
+
 EN = {
+    "text.transformer_theory": markdown("en", "transformer_theory"),
     "transformer.intro": "A tiny **Transformer** reads what you type, one character per token. Each layer's "
                          "attention heads decide, for every token (a row, the *query*), how much to look at each "
                          "earlier token (a column, the *key*). Pick a task, type, and watch where each head looks.",
@@ -74,6 +77,7 @@ EN = {
 }
 
 ZH = {
+    "text.transformer_theory": markdown("zh", "transformer_theory"),
     "transformer.intro": "一个很小的 **Transformer** 逐字符读你输入的文字（每个字符是一个 token）。每一层的注意力头"
                          "为每个 token（一行，即*查询 query*）决定要看之前的每个 token（一列，即*键 key*）多少。"
                          "选一个任务，输入文字，看看每个头在看哪里。",

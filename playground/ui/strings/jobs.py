@@ -1,0 +1,43 @@
+"""Strings of the Training jobs tab."""
+
+EN = {
+    "jobs.intro": "Every training job of this server, newest first. Pick several to compare their curves.",
+    "jobs.table": "Jobs",
+    "jobs.compare": "Compare runs",
+    "jobs.curves": "Curves of the selected runs",
+    "jobs.api": "For scripts: start, watch, stop and use jobs (these are the API endpoints)",
+    "jobs.arch": "Architecture",
+    "jobs.config": "Settings (JSON), e.g. {\"epochs\": 1}",
+    "jobs.start": "Start",
+    "jobs.job_id": "Job id",
+    "jobs.status": "Status",
+    "jobs.cancel": "Stop",
+    "jobs.use": "Use in its tab",
+    "jobs.answer": "Answer (JSON)",
+    "col.id": "job", "col.arch": "model", "col.state": "state", "col.device": "device",
+    "col.progress": "progress", "col.acc": "held-out acc.", "col.settings": "settings",
+    "col.started": "started",
+    "state.queued": "queued", "state.running": "running", "state.done": "done",
+    "state.failed": "failed", "state.cancelled": "cancelled",
+}
+
+ZH = {
+    "jobs.intro": "本服务器上的所有训练任务，最新的在前。选择几个任务即可对比它们的曲线。",
+    "jobs.table": "任务列表",
+    "jobs.compare": "对比训练过程",
+    "jobs.curves": "所选任务的曲线",
+    "jobs.api": "脚本使用：启动、查看、停止和使用任务（即 API 接口）",
+    "jobs.arch": "网络结构",
+    "jobs.config": "参数（JSON），例如 {\"epochs\": 1}",
+    "jobs.start": "开始",
+    "jobs.job_id": "任务 ID",
+    "jobs.status": "查看状态",
+    "jobs.cancel": "停止",
+    "jobs.use": "在对应页面中使用",
+    "jobs.answer": "返回结果（JSON）",
+    "col.id": "任务", "col.arch": "模型", "col.state": "状态", "col.device": "设备",
+    "col.progress": "进度", "col.acc": "留出集准确率", "col.settings": "参数",
+    "col.started": "开始时间",
+    "state.queued": "排队中", "state.running": "训练中", "state.done": "已完成",
+    "state.failed": "失败", "state.cancelled": "已停止",
+}

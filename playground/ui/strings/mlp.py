@@ -1,0 +1,77 @@
+"""Strings of the FNN / MLP tab."""
+
+from playground.ui.strings import markdown
+
+EN = {
+    "text.mlp_theory": markdown("en", "mlp_theory"),
+    "mlp.intro": "Pick a dataset and a network, then press **Play**: the background shows what the network "
+                 "predicts at every point of the plane (blue = class 0, orange = class 1), the dots are the data "
+                 "(filled: training, hollow: test). Changing any setting starts a fresh network.",
+    "mlp.dataset": "Dataset", "mlp.ds_circles": "circles", "mlp.ds_xor": "XOR", "mlp.ds_spirals": "two spirals",
+    "mlp.ds_blobs": "Gaussian blobs", "mlp.ds_moons": "moons",
+    "mlp.noise": "Noise", "mlp.train_fraction": "Share of points for training",
+    "mlp.features": "Input features", "mlp.n_layers": "Hidden layers", "mlp.units": "Neurons per layer",
+    "mlp.activation": "Activation", "mlp.optimizer": "Optimiser", "mlp.lr": "Learning rate",
+    "mlp.batch": "Batch size", "mlp.l1": "L1 regularisation λ₁", "mlp.l2": "L2 regularisation λ₂",
+    "mlp.play": "Play", "mlp.pause": "Pause", "mlp.step": "Step", "mlp.reset": "Reset",
+    "mlp.boundary": "Decision boundary", "mlp.curves": "Loss and test accuracy",
+    "mlp.network": "The network: each neuron's output over the plane",
+    "mlp.network_help": "Left to right: the input features, each hidden layer, the output. Lines are weights "
+                        "(orange positive, blue negative, thicker = larger); weights below a tenth of the "
+                        "largest are not drawn.",
+    "mlp.loss": "training loss", "mlp.test_loss": "test loss", "mlp.test_acc": "test accuracy",
+    "mlp.ready": "A fresh network with {params:,} parameters. Press **Play** or **Step**.",
+    "mlp.stats": "Epoch {epoch:.0f} · step {step} · training loss {train:.3f} · test loss {test:.3f} · "
+                 "test accuracy **{acc:.1%}** · {params:,} parameters",
+    "mlp.diverged": "⚠️ Training stopped: {error}. Lower the learning rate, then press **Reset**.",
+    "mlp.bad_settings": "These settings cannot be used: {error}",
+    "mlp.try": "Make it fail, then fix it",
+    "mlp.try_help": "Each button sets up a network that struggles. Press Play, watch, then try the fix.",
+    "mlp.sc_linear": "Spirals, no hidden layer", "mlp.sc_divergent": "Learning rate far too high",
+    "mlp.sc_sigmoid": "Six sigmoid layers with SGD",
+    "mlp.sc_linear_text": "Without hidden layers the network is logistic regression: its boundary is a straight "
+                          "line in the space of its inputs, and no line separates two spirals. **Fix:** add two "
+                          "or three hidden layers.",
+    "mlp.sc_divergent_text": "With plain SGD at learning rate 10 each step overshoots: the loss jumps around or "
+                             "the network collapses to one class. **Fix:** learning rate 0.03, or Adam.",
+    "mlp.sc_sigmoid_text": "Sigmoid's slope is at most ¼, so the gradient shrinks at every layer on its way "
+                           "back: the first layers barely learn and the loss sits near 0.69. **Fix:** ReLU or "
+                           "tanh, fewer layers, or Adam (it rescales each weight's step).",
+    "mlp.code": "Show the code (a PyTorch script for these settings)",
+    "mlp.theory": "Theory: layers, activations, backpropagation, regularisation",
+}
+
+ZH = {
+    "text.mlp_theory": markdown("zh", "mlp_theory"),
+    "mlp.intro": "选一个数据集和网络结构，然后点击 **播放**：背景是网络对平面上每一点的预测（蓝色为第 0 类，"
+                 "橙色为第 1 类），圆点是数据（实心：训练集，空心：测试集）。修改任何设置都会重新开始一个新网络。",
+    "mlp.dataset": "数据集", "mlp.ds_circles": "同心圆", "mlp.ds_xor": "异或（XOR）", "mlp.ds_spirals": "双螺旋",
+    "mlp.ds_blobs": "高斯团", "mlp.ds_moons": "双月牙",
+    "mlp.noise": "噪声", "mlp.train_fraction": "训练集所占比例",
+    "mlp.features": "输入特征", "mlp.n_layers": "隐藏层数", "mlp.units": "每层神经元数",
+    "mlp.activation": "激活函数", "mlp.optimizer": "优化器", "mlp.lr": "学习率",
+    "mlp.batch": "批大小", "mlp.l1": "L1 正则化 λ₁", "mlp.l2": "L2 正则化 λ₂",
+    "mlp.play": "播放", "mlp.pause": "暂停", "mlp.step": "单步", "mlp.reset": "重置",
+    "mlp.boundary": "决策边界", "mlp.curves": "损失与测试准确率",
+    "mlp.network": "网络：每个神经元在平面上的输出",
+    "mlp.network_help": "从左到右：输入特征、各隐藏层、输出。连线表示权重（橙色为正，蓝色为负，越粗绝对值越大）；"
+                        "小于最大权重十分之一的连线不画出。",
+    "mlp.loss": "训练损失", "mlp.test_loss": "测试损失", "mlp.test_acc": "测试准确率",
+    "mlp.ready": "新网络，共 {params:,} 个参数。点击 **播放** 或 **单步**。",
+    "mlp.stats": "第 {epoch:.0f} 轮 · 第 {step} 步 · 训练损失 {train:.3f} · 测试损失 {test:.3f} · "
+                 "测试准确率 **{acc:.1%}** · 共 {params:,} 个参数",
+    "mlp.diverged": "⚠️ 训练已停止：{error}。请降低学习率，然后点击 **重置**。",
+    "mlp.bad_settings": "这些设置无法使用：{error}",
+    "mlp.try": "先让它失败，再把它修好",
+    "mlp.try_help": "每个按钮都会搭出一个学不好的网络。点击播放观察，然后试试修正方法。",
+    "mlp.sc_linear": "双螺旋，没有隐藏层", "mlp.sc_divergent": "学习率过大",
+    "mlp.sc_sigmoid": "六层 sigmoid + SGD",
+    "mlp.sc_linear_text": "没有隐藏层时，网络就是逻辑回归：它的决策边界在输入空间里是一条直线，而没有任何直线能分开"
+                          "两条螺旋。**修正：**加两到三个隐藏层。",
+    "mlp.sc_divergent_text": "普通 SGD 用学习率 10 时每一步都迈得太大：损失来回跳动，或者网络退化成只输出一个类别。"
+                             "**修正：**学习率改为 0.03，或换用 Adam。",
+    "mlp.sc_sigmoid_text": "sigmoid 的斜率最大只有 ¼，梯度每往回传一层就缩小一次：前面几层几乎学不动，损失停在 0.69 "
+                           "附近。**修正：**改用 ReLU 或 tanh、减少层数，或换用 Adam（它会为每个权重调整步长）。",
+    "mlp.code": "查看代码（与当前设置对应的 PyTorch 脚本）",
+    "mlp.theory": "原理：层、激活函数、反向传播、正则化",
+}
