@@ -2,7 +2,8 @@
 
     python app.py          # serves on GRADIO_SERVER_NAME:GRADIO_SERVER_PORT (default 127.0.0.1:7860)
 
-Tests and benchmarks import ``build_demo()`` and launch it themselves.
+Tests and benchmarks import ``build_demo()`` and launch it themselves. Figures about load and speed
+are in the README (``bench/``), not here.
 """
 
 import os
@@ -11,19 +12,24 @@ import gradio as gr
 import torch
 
 from playground.ui import cnn, export, generative, header, health, i18n, jobs, live_chart, mlp, rnn, transformer
+from playground.ui import widgets
 
-CSS = """
-#cnn-canvas { max-width: 420px; }
-#cnn-status p { font-size: 1.05rem; }
-.np-map img { padding-top: 34px; object-fit: contain; }  /* keep the block label off the picture */
-.np-progress { height: 10px; border-radius: 5px; background: var(--neutral-200); overflow: hidden; }
-.np-progress-bar { height: 100%; background: var(--color-accent); transition: width 0.8s linear; }
-footer { visibility: hidden; }
-"""
+# The tabs in page order, one line each: (id, module). A tab module has ``build(demo, session_models)``,
+# which lays the tab out and returns a gr.Timer to run only while the tab is open (or None), and may
+# bring ``CSS``; its title is the i18n key "tab.<id>".
+TABS = (
+    ("cnn", cnn),
+    ("mlp", mlp),
+    ("rnn", rnn),
+    ("generative", generative),
+    ("transformer", transformer),
+    ("jobs", jobs),
+    ("export", export),
+    ("health", health),
+)
+PAGE_CSS = "footer { visibility: hidden; }"
 MAX_FILE_SIZE = "10mb"  # uploads larger than this are refused before they reach any handler
-# Inference is short and CPU-bound: a few requests of each kind at a time, the rest wait in a bounded
-# queue. bench/load.py (40 users, two jobs training, 2 cores): p95 0.26-0.36 s, 0 errors, the queue never
-# full; 1, 2, 4 or 8 at a time measured alike, as one Python process runs one request's code at a time.
+# Inference is short and CPU-bound: a few requests of each kind at a time, the rest wait in a bounded queue.
 CONCURRENCY = min(64, max(1, int(os.environ.get("NP_CONCURRENCY", "4"))))  # per endpoint
 QUEUE_SIZE = 128
 health.SERVING.update(concurrency=CONCURRENCY, queue=QUEUE_SIZE, upload=MAX_FILE_SIZE.upper())
@@ -42,23 +48,12 @@ def build_demo() -> gr.Blocks:
         session_models = gr.State({})  # this session's own model per slot: {arch: job id}; none = pretrained
         tabs, timers = {}, {}
         with gr.Tabs():
-            with gr.Tab(i18n.t("tab.cnn"), id="cnn") as tabs["cnn"]:
-                cnn.build(demo, session_models)
-            with gr.Tab(i18n.t("tab.mlp"), id="mlp") as tabs["mlp"]:
-                mlp.build(demo)
-            with gr.Tab(i18n.t("tab.rnn"), id="rnn") as tabs["rnn"]:
-                rnn.build(demo, session_models)
-            with gr.Tab(i18n.t("tab.generative"), id="generative") as tabs["generative"]:
-                generative.build(demo, session_models)
-            with gr.Tab(i18n.t("tab.transformer"), id="transformer") as tabs["transformer"]:
-                transformer.build(demo, session_models)
-            with gr.Tab(i18n.t("tab.jobs"), id="jobs") as tabs["jobs"]:
-                timers["jobs"] = jobs.build(demo, session_models)
-            with gr.Tab(i18n.t("tab.export"), id="export") as tabs["export"]:
-                export.build(demo)
-            with gr.Tab(i18n.t("tab.health"), id="health") as tabs["health"]:
-                timers["health"] = health.build(demo)
-        # The Jobs and Health tabs poll only while they are open: forty idle pages cost the server nothing.
+            for name, module in TABS:
+                with gr.Tab(i18n.t(f"tab.{name}"), id=name) as tabs[name]:
+                    timer = module.build(demo, session_models)
+                if timer is not None:
+                    timers[name] = timer
+        # Tabs that poll (Jobs, Health) do so only while open: forty idle pages cost the server nothing.
         for name, tab in tabs.items():
             tab.select(lambda name=name: [gr.Timer(active=key == name) for key in timers], None,
                        list(timers.values()), api_visibility="private", show_progress="hidden")
@@ -73,7 +68,7 @@ def build_demo() -> gr.Blocks:
 
 def launch_kwargs() -> dict:
     gr.set_static_paths([live_chart.PLOTLY_DIR])  # plotly.js for the live charts; nothing else is served
-    css = CSS + "".join(getattr(tab, "CSS", "") for tab in (rnn, generative, transformer))
+    css = "\n".join([PAGE_CSS, widgets.CSS, *(getattr(module, "CSS", "") for _, module in TABS)])
     return dict(i18n=i18n.table(), css=css, theme=gr.themes.Soft(), max_file_size=MAX_FILE_SIZE,
                 show_error=False, head=live_chart.head())  # only gr.Error messages reach people
 

@@ -11,6 +11,10 @@ from playground.ui import i18n, plots, session, train, widgets
 from playground.ui.i18n import msg, t
 
 MAP_SIZE = 196  # px of each 28×28 view
+CSS = """
+#cnn-canvas { max-width: 420px; }
+#cnn-status p { font-size: 1.05rem; }
+"""
 
 
 def _model(session_models: dict | None, request: gr.Request | None = None):

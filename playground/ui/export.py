@@ -57,7 +57,7 @@ def _describe(name: str, request: gr.Request):
     return info, export.snippet(name, meta["arch"])
 
 
-def build(demo: gr.Blocks) -> None:
+def build(demo: gr.Blocks, session_models: gr.State) -> None:
     gr.Markdown(t("export.intro"))
     with gr.Row():
         name = gr.Dropdown([], label=t("export.model"), scale=3, elem_id="export-model",

@@ -53,7 +53,7 @@ def health_report() -> dict:
     return {**health.report(), "serving": dict(SERVING)}
 
 
-def build(demo: gr.Blocks) -> gr.Timer:
+def build(demo: gr.Blocks, session_models: gr.State) -> gr.Timer:
     """Lay out the tab; returns its timer, which app.py runs only while the tab is selected."""
     gr.Markdown(t("health.intro"))
     text = gr.Markdown(elem_id="health-text")

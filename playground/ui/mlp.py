@@ -88,7 +88,7 @@ def mlp_fit(config: str) -> dict:
 # Layout and events
 
 
-def build(demo: gr.Blocks) -> None:
+def build(demo: gr.Blocks, session_models: gr.State) -> None:
     d = mlp.Config()
     gr.Markdown(t("mlp.intro"))
     with gr.Row(equal_height=False):

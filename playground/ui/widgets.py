@@ -12,6 +12,11 @@ import numbers
 import gradio as gr
 import numpy as np
 
+CSS = """
+.np-map img { padding-top: 34px; object-fit: contain; }  /* keep the block label off the picture */
+.np-progress { height: 10px; border-radius: 5px; background: var(--neutral-200); overflow: hidden; }
+.np-progress-bar { height: 100%; background: var(--color-accent); transition: width 0.8s linear; }
+"""
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 
 CANVAS = 280  # px; MNIST's 28×28 at ×10
