@@ -1,4 +1,5 @@
-"""Arrays into pictures: the one colour map every picture of the app uses, in numpy alone.
+"""Arrays into pictures: the one colour map every picture of the app uses, upscaling and tile grids,
+in numpy alone.
 
 Models draw their live training previews with it (``models.transformer.preview``) and the tabs draw
 feature maps, saliency and filters with it (``ui/plots.py``), so the same value has the same colour
