@@ -1,4 +1,5 @@
-"""Arrays into pictures: the one colour map every picture of the app uses, in numpy alone.
+"""Arrays into pictures: the one colour map every picture of the app uses, upscaling and tile grids,
+in numpy alone.
 
 Models draw their live training previews with it (``models.transformer.preview``) and the tabs draw
 feature maps, saliency and filters with it (``ui/plots.py``), so the same value has the same colour
@@ -50,3 +51,19 @@ def colorize(a: np.ndarray, cmap: str = "Viridis", lo: float | None = None,
 def upscale(img: np.ndarray, factor: int) -> np.ndarray:
     """Nearest-neighbour upscaling so each pixel stays a crisp square."""
     return np.repeat(np.repeat(img, factor, axis=0), factor, axis=1)
+
+
+def grid(tiles, cols: int, gap: int, fill: int = 255) -> np.ndarray:
+    """Equal-sized RGB tiles (N, h, w, 3) → one picture, ``cols`` to a row, ``gap`` px of ``fill``
+    between them and around them."""
+    tiles = np.asarray(tiles)
+    if tiles.ndim != 4:  # no tiles at all
+        return np.full((gap, gap, 3), fill, np.uint8)
+    n, h, w = tiles.shape[:3]
+    rows = -(-n // cols)
+    out = np.full((rows * h + (rows + 1) * gap, cols * w + (cols + 1) * gap, 3), fill, np.uint8)
+    for k in range(n):
+        r, c = divmod(k, cols)
+        y, x = gap + r * (h + gap), gap + c * (w + gap)
+        out[y:y + h, x:x + w] = tiles[k]
+    return out

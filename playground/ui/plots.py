@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.pictures import colorize, upscale
+from playground.pictures import colorize, grid, upscale
 
 ACCENT = "#f97316"  # the predicted class, highlighted
 MUTED = "#94a3b8"
@@ -43,17 +43,9 @@ def feature_grid(maps: np.ndarray, max_channels: int = 16, cols: int = 4, tile: 
     Each channel is scaled by the layer's largest activation, so strong and weak channels compare.
     """
     maps = np.asarray(maps)[:max_channels]
-    n, h, w = maps.shape
-    rows = -(-n // cols)
-    factor = max(1, tile // h)
+    factor = max(1, tile // maps.shape[1])
     hi = float(maps.max()) if maps.size else 1.0
-    th, tw = h * factor, w * factor
-    canvas = np.full((rows * th + (rows + 1) * gap, cols * tw + (cols + 1) * gap, 3), 255, np.uint8)
-    for k in range(n):
-        r, c = divmod(k, cols)
-        y, x = gap + r * (th + gap), gap + c * (tw + gap)
-        canvas[y:y + th, x:x + tw] = upscale(colorize(maps[k], "Viridis", 0.0, hi or 1.0), factor)
-    return canvas
+    return grid([upscale(colorize(m, "Viridis", 0.0, hi or 1.0), factor) for m in maps], cols, gap)
 
 
 def probability_bars(probs: np.ndarray | None, title: str = "") -> go.Figure:
@@ -81,17 +73,9 @@ PALETTE = ["#6366f1", "#f97316", "#10b981", "#ef4444", "#0ea5e9", "#a855f7", "#e
 def filter_grid(filters: np.ndarray, cols: int = 8, tile: int = 48, gap: int = 4) -> np.ndarray:
     """(C, k, k) convolution kernels → an RGB grid, blue negative / red positive, shared scale."""
     filters = np.asarray(filters)
-    n, k, _ = filters.shape
-    rows = -(-n // cols)
     lim = float(np.abs(filters).max()) or 1.0
-    factor = max(1, tile // k)
-    size = k * factor
-    canvas = np.full((rows * size + (rows + 1) * gap, cols * size + (cols + 1) * gap, 3), 255, np.uint8)
-    for i in range(n):
-        r, c = divmod(i, cols)
-        y, x = gap + r * (size + gap), gap + c * (size + gap)
-        canvas[y:y + size, x:x + size] = upscale(colorize(filters[i], "RdBu_r", -lim, lim), factor)
-    return canvas
+    factor = max(1, tile // filters.shape[1])
+    return grid([upscale(colorize(f, "RdBu_r", -lim, lim), factor) for f in filters], cols, gap)
 
 
 def progress_html(fraction: float) -> str:
