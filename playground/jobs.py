@@ -457,7 +457,7 @@ def _worker(arch_name: str, module_name: str, config: dict, device: str, out_dir
             messages.put(("started", {"device": str(dev), "total_steps": total}))
 
         result = engine.fit(arch, cfg, model=model, device=dev, on_step=on_step, on_epoch=on_epoch,
-                            should_stop=stop.is_set, on_start=on_start)
+                            should_stop=stop.is_set, on_start=on_start, evaluate=checkpoint.evaluator(arch))
         flush(force=True)
         save_error = save(result.model, result.final) if result.steps > 0 else None
         messages.put(("finished", {"final": result.final, "stopped": result.stopped,

@@ -203,5 +203,13 @@ def test_gan_sampling_is_seeded_and_class_conditional():
 
 def test_pretrained_gan_draws_the_requested_digit_as_judged_by_the_cnn():
     model, _, _ = checkpoint.pretrained("gan")
-    acc = gan.class_accuracy(model, per_class=30, seed=123)  # other noise than training's check
+    judge, _, _ = checkpoint.pretrained("cnn")
+    acc = gan.class_accuracy(model, judge, per_class=30, seed=123)  # other noise than training's check
     assert acc >= 0.9
+
+
+def test_gan_evaluation_reports_class_accuracy_only_with_the_judge_its_caller_loads():
+    model = gan.build(gan.TINY)
+    assert set(gan.evaluate(model, gan.TINY)) == {"val_loss"}  # the model file loads no other model
+    judged = checkpoint.evaluator(gan)(model, gan.TINY)  # what the jobs worker and the CLI use
+    assert set(judged) == {"val_loss", "val_acc"} and 0.0 <= judged["val_acc"] <= 1.0

@@ -214,13 +214,15 @@ def _warp(x: torch.Tensor) -> torch.Tensor:
 
 
 EVAL_PER_CLASS = 50  # samples per class for the live class-accuracy check
+JUDGE = "cnn"  # the pretrained model whose reading of the samples is ``val_acc``; callers load and pass it
 
 
 @torch.no_grad()
-def evaluate(model: GAN, cfg: Config, split: str = "test", batch_size: int = 500) -> dict[str, float]:
+def evaluate(model: GAN, cfg: Config, split: str = "test", batch_size: int = 500,
+             judge: nn.Module | None = None) -> dict[str, float]:
     """D's loss on held-out digits vs fresh fakes (``val_loss``, log 4 ≈ 1.386 when D cannot tell),
-    and ``val_acc``: the fraction of 500 samples (50 per class, fixed noise) that the pretrained CNN
-    reads as the class asked for (only where ``pretrained/cnn`` exists)."""
+    and, when a ``judge`` is given (a digit classifier: the pretrained CNN), ``val_acc``: the fraction of
+    500 samples (50 per class, fixed noise) that it reads as the class asked for."""
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
@@ -237,20 +239,15 @@ def evaluate(model: GAN, cfg: Config, split: str = "test", batch_size: int = 500
                   + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake), reduction="sum")).item()
         n += len(y)
     out = {"val_loss": total / n}
-    acc = class_accuracy(model, EVAL_PER_CLASS)
-    if acc is not None:
-        out["val_acc"] = acc
+    if judge is not None:
+        out["val_acc"] = class_accuracy(model, judge, EVAL_PER_CLASS)
     model.train(was_training)
     return out
 
 
-def class_accuracy(model: GAN, per_class: int, seed: int = 1) -> float | None:
-    """Fraction of ``per_class`` samples per class that the pretrained CNN reads as that class."""
-    try:
-        from playground import checkpoint  # lazily: the judge is a model of its own
-        judge, _, _ = checkpoint.pretrained("cnn")
-    except Exception:  # no pretrained CNN on this machine: no accuracy, training goes on
-        return None
+def class_accuracy(model: GAN, judge: nn.Module, per_class: int, seed: int = 1) -> float:
+    """Fraction of ``per_class`` samples per class that ``judge`` (a digit classifier taking normalised
+    (N, 1, 28, 28) inputs, e.g. the pretrained CNN) reads as that class."""
     y = torch.arange(N_CLASSES).repeat_interleave(per_class)
     digits = sample(model, y.tolist(), seed=seed)  # (N, 28, 28)
     with torch.no_grad():
