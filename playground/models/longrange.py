@@ -24,10 +24,7 @@ The RNN tab's "Why gates matter" shows accuracy by length for each cell and the 
 
 from __future__ import annotations
 
-import json
-import time
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -173,7 +170,7 @@ def evaluate(model: Recall, cfg: Config) -> dict[str, float]:
 
 
 # -----------------------------------------------------------------------------
-# Inference helpers and the experiment
+# Inference helpers (the experiment that trains one model per cell and length: playground/experiments.py)
 
 
 def grad_norms(model: Recall, cfg: Config, n: int = 256, seed: int = EVAL_SEED) -> np.ndarray:
@@ -209,51 +206,3 @@ def preview(model: Recall) -> dict[str, str]:
     shown = " ".join(f"{int(a)}→{int(b)}{'✓' if a == b else '✗'}" for a, b in zip(y[:8], pred[:8]))
     return {"text": f"recall accuracy on 200 fresh sequences of {cfg.seq_len}: {acc:.0%} "
                     f"(chance {1 / cfg.n_symbols:.0%})\nfirst symbol → answer: {shown}"}
-
-
-RESULTS = Path(__file__).resolve().parent.parent.parent / "pretrained" / "longrange" / "results.json"
-
-
-def load_results(path: Path = RESULTS) -> dict | None:
-    """The ready-made table written by ``bench/rnn.py`` (see ``run_experiment``), or None if absent/broken."""
-    try:
-        return json.loads(Path(path).read_text())
-    except (OSError, ValueError):
-        return None
-
-
-LENGTHS = (10, 25, 50, 100)  # the ready-made table's sequence lengths
-
-
-def run_experiment(lengths=LENGTHS, cells=CELLS, base: Config | None = None, on_run=None) -> dict:
-    """Train every (cell, length) pair with the same settings and seed; return the table.
-
-    → {"config": base settings, "lengths": [...], "chance": 1/K,
-       "runs": [{"cell", "seq_len", "val_acc", "val_loss", "seconds", "steps",
-                 "grad_norm_init": [T floats], "grad_norm_trained": [T floats]}, ...]}
-    ``on_run(run)`` is called after each run (for a progress line). Uses the engine like any training.
-    """
-    from playground import engine  # a sibling of models; imported here so this module stays a leaf
-
-    import playground.models.longrange as arch
-
-    base = base or Config()
-    runs = []
-    for cell in cells:
-        for T in lengths:
-            cfg = replace(base, cell=cell, seq_len=int(T))
-            torch.manual_seed(cfg.seed)
-            model = build(cfg)
-            init = grad_norms(model, cfg)
-            t0 = time.perf_counter()
-            result = engine.fit(arch, cfg, model=model)
-            run = {"cell": cell, "seq_len": int(T), **result.final, "steps": result.steps,
-                   "seconds": round(time.perf_counter() - t0, 1),
-                   "grad_norm_init": [float(v) for v in init],
-                   "grad_norm_trained": [float(v) for v in grad_norms(result.model, cfg)]}
-            runs.append(run)
-            if on_run is not None:
-                on_run(run)
-    return {"config": {k: v for k, v in vars(base).items() if k not in ("cell", "seq_len")},
-            "lengths": [int(T) for T in lengths], "cells": list(cells), "chance": 1 / base.n_symbols,
-            "runs": runs}

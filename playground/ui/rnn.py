@@ -15,8 +15,8 @@ import time
 import gradio as gr
 import numpy as np
 
-from playground import checkpoint, jobs, text
-from playground.models import charlm, longrange
+from playground import checkpoint, experiments, jobs, text
+from playground.models import charlm
 from playground.ui import i18n, rnn_plots, train
 from playground.ui.cnn import LATEX
 from playground.ui.i18n import LANGS, STRINGS, msg, t
@@ -145,7 +145,7 @@ def on_load(prompt, cell, grad_len, grad_when, choice, request: gr.Request):
     ids, _ = _prompt(prompt, request)
     model, cfg, _, _ = _model(cell if cell != "own" else "lstm", choice, request)
     ids = ids or charlm.start_ids()
-    results = longrange.load_results()
+    results = experiments.load_longrange()
     return (rnn_plots.next_char_bars(charlm.next_probs(model, ids), text.vocab()), _heatmap(model, cfg, ids, request),
             rnn_plots.accuracy_by_length(results, _labels(request)), _gate_plots(grad_len, grad_when, request))
 
@@ -194,7 +194,7 @@ def rnn_states(arch: str, text_in: str, request: gr.Request) -> dict:
 
 
 def _gate_plots(length, when, request: gr.Request):
-    results = longrange.load_results()
+    results = experiments.load_longrange()
     return rnn_plots.grad_norm_per_step(results, int(length) if length else 0, when, _labels(request))
 
 
@@ -246,7 +246,7 @@ def build(demo: gr.Blocks, choice: gr.State) -> None:
     i18n.add("text.rnn_bpc", {lang: bpc_markdown(lang) for lang in LANGS})
     i18n.add("text.rnn_inside_help", {lang: STRINGS[lang]["rnn.inside_help"].format(max=HEAT_MAX, units=HEAT_UNITS)
                                       for lang in LANGS})
-    results = longrange.load_results()
+    results = experiments.load_longrange()
     lengths = results["lengths"] if results else []
     i18n.add("text.rnn_acc_table", {lang: rnn_plots.accuracy_table(results, "") or STRINGS[lang]["rnn.no_results"]
                                     for lang in LANGS})
