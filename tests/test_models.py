@@ -8,6 +8,17 @@ from playground import checkpoint, data, models
 from playground.config import from_overrides
 
 ARCHS = list(models.ARCHS)
+# Architectures whose loss is a game between players, not a quantity to minimise: it does not fall to 5 % of
+# its start on one batch even when training works. tests/test_generative.py checks the game instead
+# (D learns to tell real from fake, G learns to fool D).
+GAME_LOSS = {"gan": "a GAN's summed loss is a game between two players, not a quantity that falls to ~0"}
+
+
+@pytest.mark.parametrize("arch_name", ARCHS)
+def test_every_model_module_follows_the_written_contract(arch_name):
+    arch = models.get(arch_name)
+    assert isinstance(arch, models.Architecture)
+    assert isinstance(arch.TINY, arch.Config) and isinstance(arch.QUICK, arch.Config)
 
 
 def test_unknown_architecture_lists_the_valid_ones():
@@ -31,8 +42,8 @@ def test_loss_is_finite_and_reaches_every_parameter(arch_name):
 @pytest.mark.parametrize("arch_name", ARCHS)
 def test_model_overfits_one_batch(arch_name):
     arch = models.get(arch_name)
-    if not getattr(arch, "OVERFIT_TEST", True):  # e.g. a GAN's loss is a game; its module tests that instead
-        pytest.skip(arch.OVERFIT_REASON)
+    if arch_name in GAME_LOSS:
+        pytest.skip(GAME_LOSS[arch_name])
     torch.manual_seed(0)
     model = arch.build(arch.TINY)
     batch = next(arch.train_data(arch.TINY).epoch(torch.Generator().manual_seed(0)))
