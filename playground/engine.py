@@ -18,6 +18,8 @@ from typing import Callable
 import torch
 import torch.nn as nn
 
+from playground.config import OPTIMIZERS, SCHEDULES
+
 
 # One-cycle schedule: warm up over the first 10 % of the steps from lr/10 to lr, then anneal to ~0.
 # A short warm-up from a not-too-small rate lets a fresh model learn from its first steps.
@@ -48,10 +50,6 @@ def pick_device(requested: str = "auto") -> torch.device:
     if requested not in ("cpu", "cuda"):
         raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {requested!r}")
     return torch.device(requested)
-
-
-OPTIMIZERS = ("adamw", "adam", "momentum", "sgd")
-SCHEDULES = ("onecycle", "constant")
 
 
 def make_optimizer(model: nn.Module, cfg) -> torch.optim.Optimizer:

@@ -42,7 +42,8 @@ class Architecture(Protocol):
     Required (the engine, jobs, checkpoints, export and the contract tests use them all):
 
     - ``Config``: a dataclass whose fields are made with ``config.bounded`` / ``config.choice`` (bounds
-      for sliders and API checks); its defaults describe the shipped model;
+      for sliders and API checks), its training settings with ``config.trainer``; its defaults describe
+      the shipped model, its field order is the Train panel's;
     - ``QUICK``: the Train panel's defaults (about a minute on a 2-core CPU); ``TINY``: a model a test
       trains in about a second;
     - ``build(cfg)`` → the ``nn.Module``; ``example_input(cfg)`` → a batch its ``forward`` accepts

@@ -35,7 +35,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from playground import data
-from playground.config import bounded, choice
+from playground.config import bounded, trainer
 
 MAX_NOISE = 1.0  # the noise slider's and the API's upper bound (std of the added Gaussian noise)
 
@@ -46,14 +46,14 @@ class Config:
     hidden: int = bounded(256, 16, 1024, "units of the hidden layer of the encoder and of the decoder")
     noise: float = bounded(0.0, 0.0, MAX_NOISE, "std of the Gaussian noise on the input (0 = plain AE)")
     sparsity: float = bounded(0.0, 0.0, 1.0, "weight λ of the L1 penalty on the code (0 = off)")
-    optimizer: str = choice("adam", ("adam", "adamw", "momentum", "sgd"), "optimiser")
-    lr: float = bounded(2e-3, 1e-5, 1e-1, "peak learning rate (one-cycle schedule)")
-    weight_decay: float = bounded(0.0, 0.0, 0.1, "weight decay", ui=False)
-    schedule: str = choice("onecycle", ("onecycle", "constant"), "learning-rate schedule", ui=False)
-    clip: float = bounded(0.0, 0.0, 1000.0, "clip the gradient norm (0 = off)", ui=False)
-    batch_size: int = bounded(128, 8, 1024, "digits per step")
-    epochs: int = bounded(30, 1, 500, "passes over the 8,000 training digits")
-    seed: int = bounded(0, 0, 2**31 - 1, "random seed", ui=False)
+    optimizer: str = trainer("optimizer", "adam", help="optimiser")
+    lr: float = trainer("lr", 2e-3, hi=1e-1)
+    weight_decay: float = trainer("weight_decay", 0.0)
+    schedule: str = trainer("schedule", "onecycle")
+    clip: float = trainer("clip", 0.0, hi=1000.0)
+    batch_size: int = trainer("batch_size", 128, help="digits per step")
+    epochs: int = trainer("epochs", 30, hi=500, help="passes over the 8,000 training digits")
+    seed: int = trainer("seed", 0)
 
 
 # The Train panel's defaults: about a minute on one CPU thread (a denoising AE: set noise to 0 for plain).

@@ -28,7 +28,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from playground import data
-from playground.config import bounded, choice
+from playground.config import bounded, choice, trainer
 
 
 @dataclass
@@ -37,15 +37,15 @@ class Config:
     c2: int = bounded(64, 8, 128, "channels of the second conv block")
     hidden: int = bounded(128, 16, 512, "units of the hidden fully connected layer")
     dropout: float = bounded(0.3, 0.0, 0.8, "dropout before each linear layer")
-    optimizer: str = choice("adamw", ("adamw", "adam", "momentum", "sgd"), "AdamW, Adam, SGD + momentum, SGD")
-    lr: float = bounded(3e-3, 1e-5, 10.0, "peak learning rate (one-cycle schedule)")
-    weight_decay: float = bounded(1e-4, 0.0, 0.1, "AdamW weight decay")
-    clip: float = bounded(1.0, 0.0, 100.0, "clip the gradient norm to this (0 = no clipping)")
-    batch_size: int = bounded(64, 8, 1024, "images per step")
-    epochs: int = bounded(20, 1, 50, "passes over the training digits")
+    optimizer: str = trainer("optimizer", "adamw")
+    lr: float = trainer("lr", 3e-3, hi=10.0)
+    weight_decay: float = trainer("weight_decay", 1e-4, help="AdamW weight decay", ui=True)
+    clip: float = trainer("clip", 1.0, help="clip the gradient norm to this (0 = no clipping)", ui=True)
+    batch_size: int = trainer("batch_size", 64, help="images per step")
+    epochs: int = trainer("epochs", 20, help="passes over the training digits")
     augment: bool = choice(True, (True, False), "random warps and stroke widths while training")
     data: str = choice("bundled", ("bundled", "mnist"), "bundled 8k digits, or full MNIST if it downloads")
-    seed: int = bounded(0, 0, 2**31 - 1, "random seed", ui=False)
+    seed: int = trainer("seed", 0)
 
 
 # The Train panel's defaults: about a minute on a 2-core CPU (one training thread), ~98.5 % held-out.

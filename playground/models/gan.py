@@ -39,7 +39,7 @@ from torch.func import functional_call
 from torch.nn.utils.parametrizations import spectral_norm
 
 from playground import data
-from playground.config import bounded, choice
+from playground.config import bounded, choice, trainer
 
 
 @dataclass
@@ -50,15 +50,15 @@ class Config:
     features: int = bounded(128, 8, 512, "size of the discriminator's feature vector φ(x)")
     aux: float = bounded(1.0, 0.0, 5.0, "weight of the auxiliary class loss (AC-GAN; 0 = off)")
     augment: bool = choice(True, (True, False), "D sees real AND fake digits randomly warped (DiffAugment)")
-    optimizer: str = choice("adam", ("adam", "adamw", "momentum", "sgd"), "Adam as in DCGAN")
-    lr: float = bounded(2e-4, 1e-5, 1e-2, "learning rate of both players")
+    optimizer: str = trainer("optimizer", "adam", help="Adam as in DCGAN")
+    lr: float = trainer("lr", 2e-4, hi=1e-2, help="learning rate of both players")
     beta1: float = bounded(0.5, 0.0, 0.99, "Adam's β1 (DCGAN uses 0.5: less momentum in a moving game)")
-    weight_decay: float = bounded(0.0, 0.0, 0.1, "weight decay", ui=False)
-    schedule: str = choice("constant", ("constant", "onecycle"), "learning-rate schedule", ui=False)
-    clip: float = bounded(0.0, 0.0, 100.0, "clip the gradient norm (0 = off)", ui=False)
-    batch_size: int = bounded(64, 8, 512, "real digits (and as many fakes) per step")
-    epochs: int = bounded(18, 1, 200, "passes over the 8,000 training digits")
-    seed: int = bounded(0, 0, 2**31 - 1, "random seed", ui=False)
+    weight_decay: float = trainer("weight_decay", 0.0)
+    schedule: str = trainer("schedule", "constant")
+    clip: float = trainer("clip", 0.0)
+    batch_size: int = trainer("batch_size", 64, hi=512, help="real digits (and as many fakes) per step")
+    epochs: int = trainer("epochs", 18, hi=200, help="passes over the 8,000 training digits")
+    seed: int = trainer("seed", 0)
 
 
 # The Train panel's defaults: a couple of minutes on one CPU thread; digits take shape in the first epoch.

@@ -31,7 +31,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from playground.config import bounded, choice
+from playground.config import bounded, choice, trainer
 from playground.models.charlm import CELLS, IMPLS, make_recurrent
 
 
@@ -44,14 +44,15 @@ class Config:
     init: str = choice("chrono", ("chrono", "pytorch"), "gate biases: chrono (memory time-scales up to "
                        "seq_len, Tallec & Ollivier 2018) or PyTorch's default (all zero-centred)")
     impl: str = choice("builtin", IMPLS, "our cells or PyTorch's (same weights); ours is slower", ui=False)
-    optimizer: str = choice("adam", ("adamw", "adam", "momentum", "sgd"), "Adam, AdamW, SGD + momentum, SGD")
-    lr: float = bounded(3e-3, 1e-5, 1.0, "learning rate (constant)")
-    schedule: str = choice("constant", ("constant", "onecycle"), "learning-rate schedule", ui=False)
-    clip: float = bounded(1.0, 0.0, 100.0, "clip the gradient norm to this (0 = off)")
-    batch_size: int = bounded(64, 1, 512, "sequences per step (fresh random ones every step)")
-    steps: int = bounded(250, 1, 5000, "steps per epoch")
-    epochs: int = bounded(6, 1, 50, "epochs; accuracy on held-out sequences is measured after each")
-    seed: int = bounded(0, 0, 2**31 - 1, "random seed (weights and sequences)", ui=False)
+    optimizer: str = trainer("optimizer", "adam", help="Adam, AdamW, SGD + momentum, SGD")
+    lr: float = trainer("lr", 3e-3, help="learning rate (constant)")
+    schedule: str = trainer("schedule", "constant")
+    clip: float = trainer("clip", 1.0, help="clip the gradient norm to this (0 = off)", ui=True)
+    batch_size: int = trainer("batch_size", 64, lo=1, hi=512,
+                              help="sequences per step (fresh random ones every step)")
+    steps: int = trainer("steps", 250, help="steps per epoch")
+    epochs: int = trainer("epochs", 6, help="epochs; accuracy on held-out sequences is measured after each")
+    seed: int = trainer("seed", 0, help="random seed (weights and sequences)")
 
 
 # The Train panel's defaults: well under a minute on a 2-core CPU (one training thread).

@@ -26,7 +26,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from playground import data
-from playground.config import bounded, choice
+from playground.config import bounded, choice, trainer
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU}
 
@@ -41,15 +41,16 @@ class Config:
     n_layers: int = bounded(3, 0, 6, "hidden layers")
     units: int = bounded(24, 1, 32, "neurons per hidden layer")
     activation: str = choice("relu", tuple(ACTIVATIONS), "non-linearity of the hidden layers")
-    optimizer: str = choice("adam", ("sgd", "momentum", "adam"), "SGD, SGD with momentum 0.9, or Adam")
-    lr: float = bounded(0.01, 1e-4, 10.0, "learning rate (constant)")
+    optimizer: str = trainer("optimizer", "adam", options=("sgd", "momentum", "adam"),
+                             help="SGD, SGD with momentum 0.9, or Adam")
+    lr: float = trainer("lr", 0.01, lo=1e-4, hi=10.0, help="learning rate (constant)")
     l1: float = bounded(0.0, 0.0, 0.1, "L1 penalty λ₁ on the weights")
     l2: float = bounded(0.0, 0.0, 0.1, "L2 penalty λ₂ on the weights")
-    batch_size: int = bounded(16, 1, 512, "points per step")
-    epochs: int = bounded(100, 1, 2000, "passes over the training points")
-    schedule: str = choice("constant", ("constant", "onecycle"), "learning-rate schedule", ui=False)
-    clip: float = bounded(0.0, 0.0, 100.0, "clip the gradient norm (0 = off)", ui=False)
-    seed: int = bounded(0, 0, 2**31 - 1, "random seed (data and weights)", ui=False)
+    batch_size: int = trainer("batch_size", 16, lo=1, hi=512, help="points per step")
+    epochs: int = trainer("epochs", 100, hi=2000, help="passes over the training points")
+    schedule: str = trainer("schedule", "constant")
+    clip: float = trainer("clip", 0.0)
+    seed: int = trainer("seed", 0, help="random seed (data and weights)")
 
     def __post_init__(self):
         self.feature_list()  # ValueError for an unknown or empty feature list

@@ -36,7 +36,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from playground import data
-from playground.config import bounded, choice
+from playground.config import bounded, trainer
 
 Z_RANGE = 3.0  # latent sliders and the API clip z to [−3, 3]: 99.7 % of the prior N(0, 1)
 BINARIZE_SEED = 1234  # the held-out digits are binarised once, with this seed
@@ -46,14 +46,14 @@ BINARIZE_SEED = 1234  # the held-out digits are binarised once, with this seed
 class Config:
     latent: int = bounded(2, 2, 20, "latent dimensions (2 draws a map; more reconstruct better)")
     hidden: int = bounded(256, 16, 1024, "units of each of the two hidden layers (encoder and decoder)")
-    optimizer: str = choice("adam", ("adam", "adamw", "momentum", "sgd"), "optimiser")
-    lr: float = bounded(1e-3, 1e-5, 1e-1, "peak learning rate (one-cycle schedule)")
-    weight_decay: float = bounded(0.0, 0.0, 0.1, "weight decay", ui=False)
-    schedule: str = choice("onecycle", ("onecycle", "constant"), "learning-rate schedule", ui=False)
-    clip: float = bounded(0.0, 0.0, 1000.0, "clip the gradient norm (0 = off)", ui=False)
-    batch_size: int = bounded(128, 8, 1024, "digits per step")
-    epochs: int = bounded(40, 1, 500, "passes over the 8,000 training digits")
-    seed: int = bounded(0, 0, 2**31 - 1, "random seed", ui=False)
+    optimizer: str = trainer("optimizer", "adam", help="optimiser")
+    lr: float = trainer("lr", 1e-3, hi=1e-1)
+    weight_decay: float = trainer("weight_decay", 0.0)
+    schedule: str = trainer("schedule", "onecycle")
+    clip: float = trainer("clip", 0.0, hi=1000.0)
+    batch_size: int = trainer("batch_size", 128, help="digits per step")
+    epochs: int = trainer("epochs", 40, hi=500, help="passes over the 8,000 training digits")
+    seed: int = trainer("seed", 0)
 
 
 # The Train panel's defaults: about a minute on one CPU thread.
