@@ -91,10 +91,15 @@ def load_digits(split: str, source: str = "bundled") -> tuple[torch.Tensor, torc
     return (parts[0], parts[1]) if split == "train" else (parts[2], parts[3])
 
 
+def to_float(images: torch.Tensor) -> torch.Tensor:
+    """uint8 digits (N, 28, 28) → float (N, 1, 28, 28) in [0, 1], as the models read them."""
+    return images.float().unsqueeze(1) / 255.0
+
+
 def normalize(x: torch.Tensor) -> torch.Tensor:
     """uint8 (N, 28, 28) or float in [0, 1] (N, 28, 28) → normalised float (N, 1, 28, 28)."""
     if x.dtype == torch.uint8:
-        x = x.float() / 255.0
+        x = to_float(x)
     if x.dim() == 3:
         x = x.unsqueeze(1)
     return (x - MNIST_MEAN) / MNIST_STD
@@ -110,21 +115,30 @@ def batch_indices(n: int, batch_size: int, generator: torch.Generator | None = N
 
 
 class DigitBatches:
-    """The training digits on ``device`` as float (B, 1, 28, 28) batches in [0, 1], reshuffled each epoch.
+    """The training digits on ``device``, one pass in a new random order per ``epoch``: float batches
+    (B, 1, 28, 28) in [0, 1], or (x, y) pairs with the labels (B,) when ``labels``.
 
-    Models that read the pixels themselves (autoencoders, the VAE) build their ``TrainData`` on it."""
+    ``source`` as in :func:`load_digits`; ``drop_last`` leaves out the last, smaller batch (for batch
+    norm, which likes equal sizes). It is a model's ``TrainData`` as it is, or the base of one that
+    augments, normalises or corrupts the batches."""
 
-    def __init__(self, batch_size: int, device: torch.device | str = "cpu"):
-        images, _ = load_digits("train")
-        self.x = images.to(device).float().unsqueeze(1) / 255.0
-        self.batch_size, self.device = batch_size, device
+    def __init__(self, batch_size: int, device: torch.device | str = "cpu", labels: bool = False,
+                 source: str = "bundled", drop_last: bool = False):
+        images, targets = load_digits("train", source)
+        self.x = images.to(device)  # uint8: a quarter of the memory of floats
+        self.y = targets.to(device) if labels else None
+        self.batch_size, self.device, self.drop_last = batch_size, device, drop_last
 
     def __len__(self) -> int:
-        return -(-len(self.x) // self.batch_size)
+        n = len(self.x)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
-    def batches(self, generator: torch.Generator | None = None):
+    def epoch(self, generator: torch.Generator | None = None):
         for idx in batch_indices(len(self.x), self.batch_size, generator, device=self.device):
-            yield self.x[idx]
+            if self.drop_last and len(idx) < self.batch_size:
+                break
+            x = to_float(self.x[idx])  # (B, 1, 28, 28) in [0, 1]
+            yield x if self.y is None else (x, self.y[idx])
 
 
 def augment(x: torch.Tensor, generator: torch.Generator | None = None, rotate: float = 12.0,

@@ -110,7 +110,7 @@ class TrainData(data.DigitBatches):
         self.cfg = cfg
 
     def epoch(self, generator: torch.Generator):
-        for x in self.batches(generator):
+        for x in super().epoch(generator):
             yield corrupt(x, self.cfg.noise, generator), x
 
 
@@ -144,7 +144,7 @@ def evaluate(model: AE, cfg: Config, split: str = "test", batch_size: int = 500)
     g = torch.Generator().manual_seed(0)
     total, mse = 0.0, 0.0
     for start in range(0, len(images), batch_size):
-        x = images[start:start + batch_size].to(device).float().unsqueeze(1) / 255.0
+        x = data.to_float(images[start:start + batch_size].to(device))
         logits = model.decoder(model.encoder(corrupt(x, cfg.noise, g))).view_as(x)
         total += _bernoulli_kl(logits, x).sum().item()
         mse += (torch.sigmoid(logits) - x).pow(2).mean((1, 2, 3)).sum().item()
@@ -192,7 +192,7 @@ def random_codes(model: AE, n: int = 8, seed: int = 0) -> np.ndarray:
     model.eval()
     images, _ = data.load_digits("test")
     device = next(model.parameters()).device
-    h = model.encoder((images.float().unsqueeze(1) / 255.0).to(device))  # (N, C)
+    h = model.encoder(data.to_float(images).to(device))  # (N, C)
     eps = torch.randn(n, h.shape[1], generator=torch.Generator().manual_seed(int(seed))).to(device)
     return torch.sigmoid(model.decoder(h.mean(0) + h.std(0) * eps)).view(n, 28, 28).cpu().numpy()
 
@@ -202,7 +202,7 @@ def preview(model: AE) -> dict[str, np.ndarray]:
     """What a training job shows live: 8 fixed held-out digits, corrupted as in training (top row),
     and their reconstructions (bottom row)."""
     images, _ = data.load_digits("test")
-    x = images[:8].float().unsqueeze(1) / 255.0
+    x = data.to_float(images[:8])
     noisy = corrupt(x, model.cfg.noise, torch.Generator().manual_seed(0))
     out = model(noisy.to(next(model.parameters()).device)).cpu()
     rows = torch.cat([noisy, out], 0)[:, 0].view(2, 8, 28, 28)

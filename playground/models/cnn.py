@@ -108,25 +108,18 @@ def example_input(cfg: Config) -> torch.Tensor:
     return torch.randn(1, 1, 28, 28)
 
 
-class TrainData:
-    """The training digits on ``device``, served as (x, y) batches, augmented when asked."""
+class TrainData(data.DigitBatches):
+    """The training digits on ``device`` as normalised (x, y) batches, augmented when asked."""
 
     def __init__(self, cfg: Config, device: torch.device | str = "cpu"):
-        images, labels = data.load_digits("train", cfg.data)
-        self.x = images.to(device)
-        self.y = labels.to(device)
+        super().__init__(cfg.batch_size, device, labels=True, source=cfg.data)
         self.cfg = cfg
-        self.device = device
-
-    def __len__(self) -> int:
-        return -(-len(self.y) // self.cfg.batch_size)
 
     def epoch(self, generator: torch.Generator):
-        for idx in data.batch_indices(len(self.y), self.cfg.batch_size, generator, device=self.device):
-            x = self.x[idx].float().unsqueeze(1) / 255.0  # (B, 1, 28, 28) in [0, 1]
+        for x, y in super().epoch(generator):
             if self.cfg.augment:
                 x = data.augment(x, generator)
-            yield data.normalize(x), self.y[idx]
+            yield data.normalize(x), y
 
 
 def train_data(cfg: Config, device: torch.device | str = "cpu") -> TrainData:

@@ -144,30 +144,15 @@ def build(cfg: Config) -> GAN:
     return GAN(cfg)
 
 
-class TrainData:
-    """The 8,000 training digits as (x in [0, 1] (B, 1, 28, 28), y (B,)) batches."""
-
-    def __init__(self, cfg: Config, device: torch.device | str = "cpu"):
-        images, labels = data.load_digits("train")
-        self.x, self.y, self.cfg, self.device = images.to(device), labels.to(device), cfg, device
-
-    def __len__(self) -> int:
-        return len(self.y) // self.cfg.batch_size  # full batches only: BN in G likes equal sizes
-
-    def epoch(self, generator: torch.Generator):
-        for idx in data.batch_indices(len(self.y), self.cfg.batch_size, generator, device=self.device):
-            if len(idx) < self.cfg.batch_size:
-                break
-            yield self.x[idx].float().unsqueeze(1) / 255.0, self.y[idx]
-
-
 def example_input(cfg: Config) -> torch.Tensor:
     """What ``forward`` takes: a batch of one digit-sized input (B, 1, 28, 28) in [0, 1] for D's verdict."""
     return torch.rand(1, 1, 28, 28)
 
 
-def train_data(cfg: Config, device: torch.device | str = "cpu") -> TrainData:
-    return TrainData(cfg, device)
+def train_data(cfg: Config, device: torch.device | str = "cpu") -> data.DigitBatches:
+    """The 8,000 training digits as (x in [0, 1] (B, 1, 28, 28), y (B,)) batches; full batches only, as
+    batch norm in G likes equal sizes."""
+    return data.DigitBatches(cfg.batch_size, device, labels=True, drop_last=True)
 
 
 def loss(model: GAN, batch) -> tuple[torch.Tensor, dict[str, float]]:
@@ -224,7 +209,7 @@ def evaluate(model: GAN, cfg: Config, split: str = "test", batch_size: int = 500
     g = torch.Generator().manual_seed(1)
     total, n = 0.0, 0
     for start in range(0, len(labels), batch_size):
-        x = images[start:start + batch_size].to(device).float().unsqueeze(1) / 255.0
+        x = data.to_float(images[start:start + batch_size].to(device))
         y = labels[start:start + batch_size].to(device)
         z = torch.randn(len(y), cfg.latent, generator=g).to(device)
         real, _ = model.D(x, y)

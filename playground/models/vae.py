@@ -136,7 +136,7 @@ class TrainData(data.DigitBatches):
         super().__init__(cfg.batch_size, device)
 
     def epoch(self, generator: torch.Generator):
-        for grey in self.batches(generator):
+        for grey in super().epoch(generator):
             yield (torch.bernoulli(grey, generator=generator) if grey.device.type == "cpu"
                    else (torch.rand(grey.shape, generator=generator).to(grey.device) < grey).float(),)
 
@@ -160,7 +160,7 @@ def loss(model: VAE, batch) -> tuple[torch.Tensor, dict[str, float]]:
 def held_out(split: str = "test") -> tuple[torch.Tensor, torch.Tensor]:
     """The held-out digits binarised once with a fixed seed (N, 1, 28, 28) in {0, 1}, and labels."""
     images, labels = data.load_digits(split)
-    grey = images.float().unsqueeze(1) / 255.0
+    grey = data.to_float(images)
     return torch.bernoulli(grey, generator=torch.Generator().manual_seed(BINARIZE_SEED)), labels
 
 
@@ -275,7 +275,7 @@ def scatter(model: VAE, n: int = 1000, split: str = "test") -> tuple[np.ndarray,
     model.eval()
     images, labels = data.load_digits(split)
     idx = torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))[:n]
-    x = images[idx].float().unsqueeze(1).to(_device(model)) / 255.0
+    x = data.to_float(images[idx].to(_device(model)))
     mu, _ = model.encoder(x)
     return mu.cpu().numpy(), labels[idx].numpy()
 
