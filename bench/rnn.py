@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
-from playground import checkpoint, experiments, text  # noqa: E402
+from playground import checkpoint, experiments  # noqa: E402
+from playground.data import text  # noqa: E402
 from playground.models import charlm  # noqa: E402
 
 

@@ -103,14 +103,14 @@ def test_a_fresh_venv_from_requirements_serves_the_app_with_no_network(tmp_path)
     assert pip.returncode == 0, pip.stderr[-3000:]
     from PIL import Image
 
-    from playground import data
-    Image.fromarray(255 - data.load_digits("test")[0][0].numpy()).save(tmp_path / "digit.png")
+    from playground.data import digits
+    Image.fromarray(255 - digits.load_digits("test")[0][0].numpy()).save(tmp_path / "digit.png")
     (tmp_path / "check.py").write_text(CHECK)
     cmd = (f"ip link set lo up && {venv}/bin/python {tmp_path}/check.py {space} {tmp_path}/runs "
            f"{tmp_path}/digit.png")
     t0 = time.time()
     done = subprocess.run(["unshare", "-n", "sh", "-c", cmd], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-3000:])
-    label = int(data.load_digits("test")[1][0])
+    label = int(digits.load_digits("test")[1][0])
     assert f"SERVED {label}" in done.stdout, done.stdout[-2000:]
     assert time.time() - t0 < 300

@@ -82,9 +82,9 @@ def test_a_damaged_trained_model_is_refused_clearly_and_the_app_keeps_serving(cl
     weights.write_bytes(b"this is not a safetensors file")
     with pytest.raises(AppError, match="damaged"):
         client.predict(job_id, api_name="/use_model")
-    from playground import data
-    digit = data.load_digits("test")[0][0].numpy()
+    from playground.data import digits
+    digit = digits.load_digits("test")[0][0].numpy()
     from PIL import Image
     Image.fromarray(255 - digit).save(tmp_path / "d.png")
     answer = client.predict(handle_file(str(tmp_path / "d.png")), api_name="/classify_digit")
-    assert answer["label"] == int(data.load_digits("test")[1][0])
+    assert answer["label"] == int(digits.load_digits("test")[1][0])

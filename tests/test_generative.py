@@ -7,12 +7,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from playground import checkpoint, data
+from playground import checkpoint
+from playground.data import digits
 from playground.models import ae, gan, vae
 
 
 def _digit(i=0):
-    return data.load_digits("test")[0][i].numpy() / 255.0
+    return digits.load_digits("test")[0][i].numpy() / 255.0
 
 
 # --- VAE ---------------------------------------------------------------------------------------
@@ -51,7 +52,7 @@ def test_vae_importance_bound_tightens_as_k_grows_and_k1_is_the_elbo():
 def test_pretrained_vae_reconstructs_held_out_digits_as_themselves():
     model, cfg, meta = checkpoint.pretrained("vae")
     assert cfg.latent == 2 and meta["metrics"]["val_loss"] < 200
-    images = data.load_digits("test")[0][:200].numpy() / 255.0
+    images = digits.load_digits("test")[0][:200].numpy() / 255.0
     recons = np.stack([vae.reconstruct(model, d) for d in images])
     recon_err = np.mean((recons - images) ** 2)
     assert recon_err < np.mean((images - images.mean(0)) ** 2)  # beats the best constant picture

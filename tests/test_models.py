@@ -4,7 +4,8 @@
 import pytest
 import torch
 
-from playground import checkpoint, data, models
+from playground import checkpoint, models
+from playground.data import digits
 from playground.config import from_overrides
 
 ARCHS = list(models.ARCHS)
@@ -113,7 +114,7 @@ def test_cnn_shape_table_follows_the_real_model():
 def test_cnn_inference_helpers_return_arrays_of_the_right_shape():
     cnn = models.get("cnn")
     model = cnn.build(cnn.TINY).eval()
-    digit = data.load_digits("test")[0][0].numpy() / 255
+    digit = digits.load_digits("test")[0][0].numpy() / 255
     probs = cnn.predict(model, digit)
     assert probs.shape == (10,) and abs(probs.sum() - 1) < 1e-5
     maps = cnn.feature_maps(model, digit)

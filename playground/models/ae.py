@@ -34,7 +34,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from playground import data
+from playground.data import digits
 from playground.config import bounded, trainer
 
 MAX_NOISE = 1.0  # the noise slider's and the API's upper bound (std of the added Gaussian noise)
@@ -102,7 +102,7 @@ def build(cfg: Config) -> AE:
     return AE(cfg)
 
 
-class TrainData(data.DigitBatches):
+class TrainData(digits.DigitBatches):
     """The 8,000 training digits as (x̃, x) batches: the (corrupted) input and the clean target."""
 
     def __init__(self, cfg: Config, device: torch.device | str = "cpu"):
@@ -140,11 +140,11 @@ def evaluate(model: AE, cfg: Config, split: str = "test", batch_size: int = 500)
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
-    images, _ = data.load_digits(split)
+    images, _ = digits.load_digits(split)
     g = torch.Generator().manual_seed(0)
     total, mse = 0.0, 0.0
     for start in range(0, len(images), batch_size):
-        x = data.to_float(images[start:start + batch_size].to(device))
+        x = digits.to_float(images[start:start + batch_size].to(device))
         logits = model.decoder(model.encoder(corrupt(x, cfg.noise, g))).view_as(x)
         total += _bernoulli_kl(logits, x).sum().item()
         mse += (torch.sigmoid(logits) - x).pow(2).mean((1, 2, 3)).sum().item()
@@ -190,9 +190,9 @@ def random_codes(model: AE, n: int = 8, seed: int = 0) -> np.ndarray:
     of that unit over the held-out digits. A VAE decodes N(0, I) draws into digits; an AE's codes
     fill an irregular region, and such draws mostly fall outside it."""
     model.eval()
-    images, _ = data.load_digits("test")
+    images, _ = digits.load_digits("test")
     device = next(model.parameters()).device
-    h = model.encoder(data.to_float(images).to(device))  # (N, C)
+    h = model.encoder(digits.to_float(images).to(device))  # (N, C)
     eps = torch.randn(n, h.shape[1], generator=torch.Generator().manual_seed(int(seed))).to(device)
     return torch.sigmoid(model.decoder(h.mean(0) + h.std(0) * eps)).view(n, 28, 28).cpu().numpy()
 
@@ -201,8 +201,8 @@ def random_codes(model: AE, n: int = 8, seed: int = 0) -> np.ndarray:
 def preview(model: AE) -> dict[str, np.ndarray]:
     """What a training job shows live: 8 fixed held-out digits, corrupted as in training (top row),
     and their reconstructions (bottom row)."""
-    images, _ = data.load_digits("test")
-    x = data.to_float(images[:8])
+    images, _ = digits.load_digits("test")
+    x = digits.to_float(images[:8])
     noisy = corrupt(x, model.cfg.noise, torch.Generator().manual_seed(0))
     out = model(noisy.to(next(model.parameters()).device)).cpu()
     rows = torch.cat([noisy, out], 0)[:, 0].view(2, 8, 28, 28)

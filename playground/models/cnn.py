@@ -27,7 +27,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from playground import data
+from playground.data import digits
 from playground.config import bounded, choice, trainer
 
 
@@ -108,7 +108,7 @@ def example_input(cfg: Config) -> torch.Tensor:
     return torch.randn(1, 1, 28, 28)
 
 
-class TrainData(data.DigitBatches):
+class TrainData(digits.DigitBatches):
     """The training digits on ``device`` as normalised (x, y) batches, augmented when asked."""
 
     def __init__(self, cfg: Config, device: torch.device | str = "cpu"):
@@ -118,8 +118,8 @@ class TrainData(data.DigitBatches):
     def epoch(self, generator: torch.Generator):
         for x, y in super().epoch(generator):
             if self.cfg.augment:
-                x = data.augment(x, generator)
-            yield data.normalize(x), y
+                x = digits.augment(x, generator)
+            yield digits.normalize(x), y
 
 
 def train_data(cfg: Config, device: torch.device | str = "cpu") -> TrainData:
@@ -138,10 +138,10 @@ def evaluate(model: CNN, cfg: Config, split: str = "test", batch_size: int = 100
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
-    images, labels = data.load_digits(split, cfg.data)
+    images, labels = digits.load_digits(split, cfg.data)
     total_loss, correct = 0.0, 0
     for start in range(0, len(labels), batch_size):
-        x = data.normalize(images[start:start + batch_size].to(device))
+        x = digits.normalize(images[start:start + batch_size].to(device))
         y = labels[start:start + batch_size].to(device)
         logits = model(x)
         total_loss += F.cross_entropy(logits, y, reduction="sum").item()
@@ -157,7 +157,7 @@ def evaluate(model: CNN, cfg: Config, split: str = "test", batch_size: int = 100
 def _input(digit: np.ndarray, model: nn.Module) -> torch.Tensor:
     """(28, 28) float in [0, 1] → normalised (1, 1, 28, 28) on the model's device."""
     x = torch.as_tensor(np.asarray(digit, dtype=np.float32)).reshape(1, 28, 28)
-    return data.normalize(x).to(next(model.parameters()).device)
+    return digits.normalize(x).to(next(model.parameters()).device)
 
 
 @torch.no_grad()

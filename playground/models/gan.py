@@ -38,7 +38,7 @@ import torch.nn.functional as F
 from torch.func import functional_call
 from torch.nn.utils.parametrizations import spectral_norm
 
-from playground import data
+from playground.data import digits
 from playground.config import bounded, choice, trainer
 
 
@@ -149,10 +149,10 @@ def example_input(cfg: Config) -> torch.Tensor:
     return torch.rand(1, 1, 28, 28)
 
 
-def train_data(cfg: Config, device: torch.device | str = "cpu") -> data.DigitBatches:
+def train_data(cfg: Config, device: torch.device | str = "cpu") -> digits.DigitBatches:
     """The 8,000 training digits as (x in [0, 1] (B, 1, 28, 28), y (B,)) batches; full batches only, as
     batch norm in G likes equal sizes."""
-    return data.DigitBatches(cfg.batch_size, device, labels=True, drop_last=True)
+    return digits.DigitBatches(cfg.batch_size, device, labels=True, drop_last=True)
 
 
 def loss(model: GAN, batch) -> tuple[torch.Tensor, dict[str, float]]:
@@ -189,7 +189,7 @@ def loss(model: GAN, batch) -> tuple[torch.Tensor, dict[str, float]]:
 
 def _warp(x: torch.Tensor) -> torch.Tensor:
     """Small random affine warps and stroke changes, milder than the CNN's (G copies what D accepts)."""
-    return data.augment(x, None, rotate=8, scale=0.08, shift=1.5, shear=0.1, thickness=0.2)
+    return digits.augment(x, None, rotate=8, scale=0.08, shift=1.5, shear=0.1, thickness=0.2)
 
 
 EVAL_PER_CLASS = 50  # samples per class for the live class-accuracy check
@@ -205,11 +205,11 @@ def evaluate(model: GAN, cfg: Config, split: str = "test", batch_size: int = 500
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
-    images, labels = data.load_digits(split)
+    images, labels = digits.load_digits(split)
     g = torch.Generator().manual_seed(1)
     total, n = 0.0, 0
     for start in range(0, len(labels), batch_size):
-        x = data.to_float(images[start:start + batch_size].to(device))
+        x = digits.to_float(images[start:start + batch_size].to(device))
         y = labels[start:start + batch_size].to(device)
         z = torch.randn(len(y), cfg.latent, generator=g).to(device)
         real, _ = model.D(x, y)
@@ -228,9 +228,9 @@ def class_accuracy(model: GAN, judge: nn.Module, per_class: int, seed: int = 1) 
     """Fraction of ``per_class`` samples per class that ``judge`` (a digit classifier taking normalised
     (N, 1, 28, 28) inputs, e.g. the pretrained CNN) reads as that class."""
     y = torch.arange(N_CLASSES).repeat_interleave(per_class)
-    digits = sample(model, y.tolist(), seed=seed)  # (N, 28, 28)
+    images = sample(model, y.tolist(), seed=seed)  # (N, 28, 28)
     with torch.no_grad():
-        logits = judge(data.normalize(torch.from_numpy(digits)).to(next(judge.parameters()).device))
+        logits = judge(digits.normalize(torch.from_numpy(images)).to(next(judge.parameters()).device))
     return float((logits.argmax(1).cpu() == y).float().mean())
 
 

@@ -26,6 +26,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from playground import data
+from playground.data import points
 from playground.config import bounded, choice, trainer
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU}
@@ -33,7 +34,7 @@ ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": 
 
 @dataclass
 class Config:
-    dataset: str = choice("spirals", data.TOY_DATASETS, "which two-class problem")
+    dataset: str = choice("spirals", points.TOY_DATASETS, "which two-class problem")
     noise: float = bounded(0.05, 0.0, 0.5, "jitter of the points (fraction of the range)")
     n_points: int = bounded(500, 20, 2000, "points in the dataset")
     train_fraction: float = bounded(0.7, 0.1, 0.9, "share of the points used for training")
@@ -57,9 +58,9 @@ class Config:
 
     def feature_list(self) -> tuple[str, ...]:
         names = tuple(f.strip() for f in str(self.features).split(",") if f.strip())
-        if not names or any(f not in data.FEATURES for f in names) or len(set(names)) != len(names):
+        if not names or any(f not in points.FEATURES for f in names) or len(set(names)) != len(names):
             raise ValueError(f"features must be a comma-separated list of distinct names from "
-                             f"{', '.join(data.FEATURES)}, got {self.features!r}")
+                             f"{', '.join(points.FEATURES)}, got {self.features!r}")
         return names
 
 
@@ -102,9 +103,9 @@ def split(cfg: Config):
 
 @lru_cache(maxsize=32)
 def _split(dataset, n_points, noise, train_fraction, seed, feats):
-    xtr, ytr, xte, yte = data.toy_split(dataset, n_points, noise, train_fraction, seed)
-    return (torch.from_numpy(data.featurize(xtr, feats)), torch.from_numpy(ytr),
-            torch.from_numpy(data.featurize(xte, feats)), torch.from_numpy(yte))
+    xtr, ytr, xte, yte = points.toy_split(dataset, n_points, noise, train_fraction, seed)
+    return (torch.from_numpy(points.featurize(xtr, feats)), torch.from_numpy(ytr),
+            torch.from_numpy(points.featurize(xte, feats)), torch.from_numpy(yte))
 
 
 class TrainData:
@@ -166,11 +167,11 @@ def boundary(model: MLP, cfg: Config, resolution: int = 80) -> dict[str, np.ndar
     → {"xs": (R,), "ys": (R,), "prob": (R, R), "neurons": [(units, R, R) per hidden layer]}
     """
     model.eval()
-    lim = data.TOY_RANGE * 1.2
+    lim = points.TOY_RANGE * 1.2
     xs = np.linspace(-lim, lim, resolution, dtype=np.float32)
     gx, gy = np.meshgrid(xs, xs)
     pts = np.stack([gx.ravel(), gy.ravel()], axis=1)
-    h = torch.from_numpy(data.featurize(pts, cfg.feature_list())).to(next(model.parameters()).device)
+    h = torch.from_numpy(points.featurize(pts, cfg.feature_list())).to(next(model.parameters()).device)
     neurons = []
     for layer in model.hidden:
         h = layer(h)

@@ -39,7 +39,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from playground import text
+from playground.data import text
 from playground.config import bounded, choice, trainer
 
 TASKS = ("text", "reverse")

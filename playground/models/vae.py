@@ -35,7 +35,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from playground import data
+from playground.data import digits
 from playground.config import bounded, trainer
 
 Z_RANGE = 3.0  # latent sliders and the API clip z to [−3, 3]: 99.7 % of the prior N(0, 1)
@@ -129,7 +129,7 @@ def build(cfg: Config) -> VAE:
     return VAE(cfg)
 
 
-class TrainData(data.DigitBatches):
+class TrainData(digits.DigitBatches):
     """The 8,000 training digits, binarised afresh each time (dynamic binarisation): (x,) batches."""
 
     def __init__(self, cfg: Config, device: torch.device | str = "cpu"):
@@ -159,8 +159,8 @@ def loss(model: VAE, batch) -> tuple[torch.Tensor, dict[str, float]]:
 
 def held_out(split: str = "test") -> tuple[torch.Tensor, torch.Tensor]:
     """The held-out digits binarised once with a fixed seed (N, 1, 28, 28) in {0, 1}, and labels."""
-    images, labels = data.load_digits(split)
-    grey = data.to_float(images)
+    images, labels = digits.load_digits(split)
+    grey = digits.to_float(images)
     return torch.bernoulli(grey, generator=torch.Generator().manual_seed(BINARIZE_SEED)), labels
 
 
@@ -273,9 +273,9 @@ def scatter(model: VAE, n: int = 1000, split: str = "test") -> tuple[np.ndarray,
     """``n`` held-out digits' mean codes (n, latent) and their labels (n,). The digits are a fixed
     random choice: the stored order is sorted by class, so the first n would miss whole classes."""
     model.eval()
-    images, labels = data.load_digits(split)
+    images, labels = digits.load_digits(split)
     idx = torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))[:n]
-    x = data.to_float(images[idx].to(_device(model)))
+    x = digits.to_float(images[idx].to(_device(model)))
     mu, _ = model.encoder(x)
     return mu.cpu().numpy(), labels[idx].numpy()
 

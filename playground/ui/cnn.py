@@ -5,7 +5,8 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 
-from playground import checkpoint, data, jobs
+from playground import checkpoint, jobs
+from playground.data import drawing
 from playground.models import cnn
 from playground.ui import i18n, plots, train
 from playground.ui.i18n import LANGS, STRINGS, msg, t
@@ -39,8 +40,8 @@ def _composite(value) -> np.ndarray | None:
 
 
 def _analyse(ink: np.ndarray, choice: dict | None, request: gr.Request | None):
-    """Ink map → everything the tab shows about it; raises data.ImageError for blank drawings."""
-    digit = data.to_mnist(ink)
+    """Ink map → everything the tab shows about it; raises drawing.ImageError for blank drawings."""
+    digit = drawing.to_mnist(ink)
     model, name = _model(choice, request)
     probs = cnn.predict(model, digit)
     label = int(probs.argmax())
@@ -67,8 +68,8 @@ def on_draw(value, choice, request: gr.Request):
     if composite is None or composite.size == 0:
         return _empty(msg("cnn.status_ready", request))
     try:
-        return _analyse(data.ink_map(composite), choice, request)
-    except data.ImageError as e:
+        return _analyse(drawing.ink_map(composite), choice, request)
+    except drawing.ImageError as e:
         return _empty(msg(f"err.{e.code}", request, **e.params))
 
 
@@ -76,8 +77,8 @@ def on_upload(path, choice, request: gr.Request):
     if not path:
         return _empty(msg("cnn.status_ready", request))
     try:
-        return _analyse(data.read_image(path), choice, request)
-    except data.ImageError as e:
+        return _analyse(drawing.read_image(path), choice, request)
+    except drawing.ImageError as e:
         gr.Warning(msg(f"err.{e.code}", request, **e.params))
         return _empty(msg(f"err.{e.code}", request, **e.params))
 
@@ -88,8 +89,8 @@ def classify_digit(image, choice) -> dict:
     Uses the session's chosen model (see /use_model), else the pretrained CNN.
     """
     try:
-        digit = data.to_mnist(data.read_image(image))
-    except data.ImageError as e:
+        digit = drawing.to_mnist(drawing.read_image(image))
+    except drawing.ImageError as e:
         raise gr.Error(str(e))
     model, _ = _model(choice)
     probs = cnn.predict(model, digit)

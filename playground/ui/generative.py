@@ -14,7 +14,8 @@ import math
 import gradio as gr
 import numpy as np
 
-from playground import checkpoint, data, jobs
+from playground import checkpoint, jobs
+from playground.data import digits, drawing
 from playground.models import ae, gan, vae
 from playground.ui import cnn, plots, train
 from playground.ui.generative_plots import DIGIT_PX, MAP_PX, big as _big, legend_html as _legend_html
@@ -128,9 +129,9 @@ def on_draw(value, which, choice, request: gr.Request):
     composite = cnn._composite(value)
     try:
         if composite is None or composite.size == 0:
-            raise data.BlankImage()
-        digit = data.to_mnist(data.ink_map(composite))
-    except data.ImageError:
+            raise drawing.BlankImage()
+        digit = drawing.to_mnist(drawing.ink_map(composite))
+    except drawing.ImageError:
         return (*[gr.skip()] * MAX_LATENT, gr.skip(), gr.skip(), None, None, None,
                 msg("generative.blank", request), None)
     mu, logvar = vae.encode(model, digit)
@@ -144,7 +145,7 @@ def on_draw(value, which, choice, request: gr.Request):
 
 
 def _held_out(i) -> tuple[np.ndarray, int]:
-    images, labels = data.load_digits("test")
+    images, labels = digits.load_digits("test")
     i = int(np.clip(int(i or 0), 0, N_HELD_OUT - 1))
     return images[i].numpy() / 255.0, int(labels[i])
 
@@ -274,10 +275,10 @@ def vae_decode(z: str, choice) -> np.ndarray:
 def vae_encode(image, choice) -> dict:
     """API: an image file of a digit (any size, any polarity) → {"mu": [...], "logvar": [...]}."""
     try:
-        digit = data.to_mnist(data.read_image(image))
-    except data.BlankImage:
+        digit = drawing.to_mnist(drawing.read_image(image))
+    except drawing.BlankImage:
         raise gr.Error(msg("generative.blank"))
-    except data.ImageError as e:
+    except drawing.ImageError as e:
         raise gr.Error(str(e))
     model, *_ = _load("vae", "vae", choice)
     mu, logvar = vae.encode(model, digit)

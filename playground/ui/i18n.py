@@ -14,7 +14,7 @@ from pathlib import Path
 import gradio as gr
 from gradio.i18n import I18nData
 
-from playground import data
+from playground.data import drawing
 
 LANGS = ("en", "zh")
 TEXT = Path(__file__).resolve().parent / "text"
@@ -280,7 +280,7 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 # Messages of the data layer's errors: English comes from playground.data, 中文 is here.
-STRINGS["en"].update({f"err.{code}": text for code, text in data.ERRORS.items()})
+STRINGS["en"].update({f"err.{code}": text for code, text in drawing.ERRORS.items()})
 STRINGS["zh"].update({
     "err.blank": "还没有可以识别的数字：请先写一个（或上传一张有数字的图片）。",
     "err.not_image": "无法读取这个文件：它不是图片（支持 PNG、JPEG、GIF、BMP、WebP）。",

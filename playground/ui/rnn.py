@@ -15,7 +15,8 @@ import time
 import gradio as gr
 import numpy as np
 
-from playground import checkpoint, experiments, jobs, text
+from playground import checkpoint, experiments, jobs
+from playground.data import text
 from playground.models import charlm
 from playground.ui import i18n, rnn_plots, train
 from playground.ui.cnn import LATEX
