@@ -186,8 +186,9 @@ def test_every_endpoint_answers_bad_input_clearly_and_keeps_serving(client, endp
 
 def _stop_all_jobs():
     from playground import jobs
+    from playground.jobs import records
     for st in jobs.manager().jobs(curves=False):
-        if st["state"] in jobs.ACTIVE:
+        if st["state"] in records.ACTIVE:
             jobs.manager().cancel(st["id"])
             jobs.manager().wait(st["id"], timeout=60)
 

@@ -13,7 +13,8 @@ import types
 import pytest
 
 from conftest import IN_CI, ROOT
-from playground import jobs, zerogpu
+from playground import zerogpu
+from playground.jobs import scheduler
 from playground.models import mlp
 
 
@@ -51,11 +52,11 @@ def test_on_zerogpu_a_job_trains_inside_spaces_gpu_in_the_servers_process(monkey
 
     monkeypatch.setitem(sys.modules, "spaces", types.SimpleNamespace(GPU=GPU))
     monkeypatch.setenv("SPACES_ZERO_GPU", "true")
-    m = jobs.JobManager(tmp_path / "runs")
+    m = scheduler.JobManager(tmp_path / "runs")
     job_id = m.start("mlp", {"epochs": 2, "n_points": 100}, device="cpu")
     st = m.wait(job_id, timeout=120)
     assert st["state"] == "done" and st["has_model"]
-    assert calls == [("_worker", 120, os.getpid())]  # in this process, through spaces.GPU
+    assert calls == [("run", 120, os.getpid())]  # worker.run, in this process, through spaces.GPU
     model, cfg, meta = m.load_model(job_id)
     assert cfg.epochs == 2 and isinstance(model, mlp.MLP)
 

@@ -12,6 +12,7 @@ assert elapsed < 0.5, elapsed
 assert "torch" not in sys.modules, "import playground pulled in torch"
 import playground.data.digits, playground.data.drawing, playground.data.points, playground.data.text
 import playground.engine, playground.models, playground.checkpoint, playground.train, playground.experiments
+import playground.jobs, playground.jobs.worker
 import importlib
 for module in playground.models.ARCHS.values():
     importlib.import_module(module)

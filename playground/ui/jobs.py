@@ -11,6 +11,7 @@ import time
 import gradio as gr
 
 from playground import checkpoint, jobs, models
+from playground.jobs import records, scheduler
 from playground.ui.live_chart import chart_labels, live_chart, payload
 from playground.ui.api import parse_config
 from playground.ui import i18n
@@ -38,7 +39,7 @@ def job_status(job_id: str) -> dict:
     """The job's state, device, progress, curves (metrics: name → [[step, value], …]) and error."""
     try:
         return jobs.manager().status(job_id)
-    except jobs.JobError as e:
+    except scheduler.JobError as e:
         raise gr.Error(str(e))
 
 
@@ -47,9 +48,9 @@ def cancel_job(job_id: str, request: gr.Request) -> dict:
     try:
         st = jobs.manager().status(job_id)
         if jobs.manager().owner(job_id) not in ("", _owner(request)):
-            raise jobs.JobError("this job was started by another session; only it can stop the job")
-        return jobs.manager().cancel(job_id) if st["state"] in jobs.ACTIVE else st
-    except jobs.JobError as e:
+            raise scheduler.JobError("this job was started by another session; only it can stop the job")
+        return jobs.manager().cancel(job_id) if st["state"] in records.ACTIVE else st
+    except scheduler.JobError as e:
         raise gr.Error(str(e))
 
 
@@ -58,7 +59,7 @@ def use_model(job_id: str, choice: dict | None, request: gr.Request):
     try:
         st = jobs.manager().status(job_id)
         jobs.manager().load_model(job_id)  # JobError when it has none; CheckpointError when it is damaged
-    except jobs.JobError as e:
+    except scheduler.JobError as e:
         raise gr.Error(str(e))
     except checkpoint.CheckpointError:
         raise gr.Error(msg("train.damaged", request, job=job_id))

@@ -15,6 +15,7 @@ from pathlib import Path
 import gradio as gr
 
 from playground import config, jobs, models
+from playground.jobs import records
 from playground.ui import i18n, plots
 from playground.ui.jobs import use_model
 from playground.ui.live_chart import chart_labels, live_chart, payload
@@ -144,7 +145,7 @@ def build(arch: str, choice: gr.State) -> None:
             return (gr.Timer(active=False),) + (gr.skip(),) * 10
         st = jobs.manager().status(job_id)
         frac, text = describe(st, request)
-        running = st["state"] in jobs.ACTIVE
+        running = st["state"] in records.ACTIVE
         changed = st["step"] != drawn or not running
         extras = getattr(module, "CHART_EXTRAS", ())  # more per-step metrics to chart (a GAN: both losses)
         fig = payload([(job_id, st["metrics"])], chart_labels(request, extras), extras) if changed else gr.skip()
