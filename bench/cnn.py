@@ -33,7 +33,8 @@ import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from playground import checkpoint, data, engine, models  # noqa: E402
+from playground import checkpoint, engine, models  # noqa: E402
+from playground.data import digits  # noqa: E402
 from playground.config import from_overrides  # noqa: E402
 from served import drawing, served  # noqa: E402
 
@@ -60,7 +61,7 @@ class DigitsDataset(torch.utils.data.Dataset):
 
     def __init__(self, split):
         from torchvision import transforms
-        self.x, self.y = data.load_digits(split)
+        self.x, self.y = digits.load_digits(split)
         self.transform = transforms.Compose([transforms.ToTensor(),
                                              transforms.Normalize((0.1307,), (0.3081,))])
 
@@ -75,8 +76,8 @@ class DigitsDataset(torch.utils.data.Dataset):
 @torch.no_grad()
 def accuracy(model, batch_size=1000):
     model.eval()
-    x, y = data.load_digits("test")
-    correct = sum((model(data.normalize(x[i:i + batch_size])).argmax(1) == y[i:i + batch_size]).sum().item()
+    x, y = digits.load_digits("test")
+    correct = sum((model(digits.normalize(x[i:i + batch_size])).argmax(1) == y[i:i + batch_size]).sum().item()
                   for i in range(0, len(y), batch_size))
     model.train()
     return correct / len(y)
@@ -140,7 +141,7 @@ def ours(epochs, target_acc, eval_every):
 
 def model_latency(n=300):
     model, cfg, _ = checkpoint.pretrained("cnn")
-    x = data.normalize(data.load_digits("test")[0][:1])
+    x = digits.normalize(digits.load_digits("test")[0][:1])
     times = []
     with torch.inference_mode():
         for _ in range(20):

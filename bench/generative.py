@@ -27,7 +27,8 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from playground import checkpoint, data  # noqa: E402
+from playground import checkpoint  # noqa: E402
+from playground.data import digits  # noqa: E402
 from playground.models import gan, vae  # noqa: E402
 from served import served  # noqa: E402
 
@@ -37,9 +38,9 @@ def gan_accuracy(per_class: int, seed: int = 2026) -> dict:
     model, _, _ = checkpoint.pretrained("gan")
     judge, _, _ = checkpoint.pretrained("cnn")
     y = torch.arange(10).repeat_interleave(per_class)
-    digits = gan.sample(model, y.tolist(), seed=seed)
+    images = gan.sample(model, y.tolist(), seed=seed)
     with torch.no_grad():
-        pred = judge(data.normalize(torch.from_numpy(digits))).argmax(1)
+        pred = judge(digits.normalize(torch.from_numpy(images))).argmax(1)
     hits = (pred == y).float()
     return {"gan_samples": len(y), "gan_cnn_agreement": round(hits.mean().item(), 4),
             "gan_cnn_agreement_worst_class": round(min(hits[y == d].mean().item() for d in range(10)), 4)}

@@ -32,15 +32,16 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-from playground import engine, jobs, models  # noqa: E402
+from playground import engine, models  # noqa: E402
 from playground.config import from_overrides  # noqa: E402
+from playground.jobs import records, scheduler  # noqa: E402
 from served import drawing, served  # noqa: E402
 
 
 def throughput(epochs: int = 2) -> dict:
     arch = models.get("cnn")
     overrides = {**dataclasses.asdict(arch.QUICK), "epochs": epochs}
-    manager = jobs.JobManager(tempfile.mkdtemp(prefix="np-bench-"))
+    manager = scheduler.JobManager(tempfile.mkdtemp(prefix="np-bench-"))
     threads = manager.threads
 
     # the job first (this process has not changed its thread count yet)
@@ -51,7 +52,7 @@ def throughput(epochs: int = 2) -> dict:
         st = manager.status(job_id)
         if first is None and st["step"] > 0:
             first = (time.perf_counter(), st["step"])
-        if st["state"] not in jobs.ACTIVE:
+        if st["state"] not in records.ACTIVE:
             break
         time.sleep(0.02)
     t_end = time.perf_counter()
@@ -106,7 +107,7 @@ def responsiveness(n: int = 40) -> dict:
 
 
 def cuda_time_to_98() -> dict:
-    manager = jobs.JobManager(tempfile.mkdtemp(prefix="np-bench-cuda-"))
+    manager = scheduler.JobManager(tempfile.mkdtemp(prefix="np-bench-cuda-"))
     t0 = time.perf_counter()
     job_id = manager.start("cnn", {}, device="cuda")  # the pretrained recipe: 20 epochs
     reached = None
@@ -115,7 +116,7 @@ def cuda_time_to_98() -> dict:
         accs = st["metrics"].get("val_acc") or []
         if reached is None and any(v >= 0.98 for _, v in accs):
             reached = (round(time.perf_counter() - t0, 2), next(s for s, v in accs if v >= 0.98))
-        if st["state"] not in jobs.ACTIVE:
+        if st["state"] not in records.ACTIVE:
             break
         time.sleep(0.02)
     return {"device": st["device"], "gpu": torch.cuda.get_device_name(0), "state": st["state"],

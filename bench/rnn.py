@@ -23,8 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
-from playground import checkpoint, text  # noqa: E402
-from playground.models import charlm, longrange  # noqa: E402
+from playground import checkpoint, experiments  # noqa: E402
+from playground.data import text  # noqa: E402
+from playground.models import charlm  # noqa: E402
 
 
 def bpc_table() -> dict:
@@ -67,17 +68,17 @@ def main() -> int:
                   f"({r['steps']} steps, {r['seconds']} s)", flush=True)
 
         t0 = time.perf_counter()
-        table = longrange.run_experiment(on_run=on_run)
+        table = experiments.run_longrange(on_run=on_run)
         table["seconds"] = round(time.perf_counter() - t0, 1)
         table["command"] = "OMP_NUM_THREADS=1 python bench/rnn.py --longrange"
-        longrange.RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        longrange.RESULTS.write_text(json.dumps(table) + "\n")
+        experiments.LONGRANGE_FILE.parent.mkdir(parents=True, exist_ok=True)
+        experiments.LONGRANGE_FILE.write_text(json.dumps(table) + "\n")
 
     result = {}
     if not args.no_bpc:
         result.update(bpc_table())
         result.update(generation_ratio())
-    table = longrange.load_results()
+    table = experiments.load_longrange()
     if table:
         result["longrange_acc"] = {f"{r['cell']}@{r['seq_len']}": round(r["val_acc"], 3) for r in table["runs"]}
         result["longrange_grad_ratio_init"] = {  # ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ at the longest length, at initialisation

@@ -28,9 +28,9 @@ def drawing(index: int = 0) -> str:
     sys.path.insert(0, str(ROOT))
     from PIL import Image
 
-    from playground import data
+    from playground.data import digits
     path = Path(tempfile.mkdtemp(prefix="np-bench-")) / "digit.png"
-    Image.fromarray(255 - data.load_digits("test")[0][index].numpy()).resize((280, 280)).save(path)
+    Image.fromarray(255 - digits.load_digits("test")[0][index].numpy()).resize((280, 280)).save(path)
     return str(path)
 
 

@@ -34,7 +34,8 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from playground import checkpoint, text  # noqa: E402
+from playground import checkpoint  # noqa: E402
+from playground.data import text  # noqa: E402
 from playground.models import transformer as tr  # noqa: E402
 
 

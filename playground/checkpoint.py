@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import threading
 from collections import OrderedDict
+from functools import partial
 from pathlib import Path
 
 import torch.nn as nn
@@ -114,3 +115,17 @@ def load_cached(directory: str | Path):
 def pretrained(arch: str):
     """The bundled pretrained model of ``arch`` → (model, cfg, meta), loaded once."""
     return load_cached(PRETRAINED / arch)
+
+
+def evaluator(arch):
+    """``arch.evaluate`` as a function of (model, cfg), with its judge bound when the model module names
+    one (``arch.JUDGE``: the pretrained model that reads its samples, the CNN for the GAN's digits).
+    When that model is not on this machine the judged metric is left out and training goes on."""
+    name = getattr(arch, "JUDGE", None)
+    if name is None:
+        return arch.evaluate
+    try:
+        judge, _, _ = pretrained(name)
+    except CheckpointError:
+        return arch.evaluate
+    return partial(arch.evaluate, judge=judge)

@@ -18,6 +18,8 @@ from typing import Callable
 import torch
 import torch.nn as nn
 
+from playground.config import OPTIMIZERS, SCHEDULES
+
 
 # One-cycle schedule: warm up over the first 10 % of the steps from lr/10 to lr, then anneal to ~0.
 # A short warm-up from a not-too-small rate lets a fresh model learn from its first steps.
@@ -48,10 +50,6 @@ def pick_device(requested: str = "auto") -> torch.device:
     if requested not in ("cpu", "cuda"):
         raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {requested!r}")
     return torch.device(requested)
-
-
-OPTIMIZERS = ("adamw", "adam", "momentum", "sgd")
-SCHEDULES = ("onecycle", "constant")
 
 
 def make_optimizer(model: nn.Module, cfg) -> torch.optim.Optimizer:
@@ -134,16 +132,20 @@ def fit(arch, cfg, model: nn.Module | None = None, device: str | torch.device = 
         on_epoch: Callable[[int, dict], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
         on_start: Callable[[int], None] | None = None,
-        log_every: int = 5) -> Result:
+        log_every: int = 5,
+        evaluate: Callable[[nn.Module, object], dict] | None = None) -> Result:
     """Train ``model`` (built from ``cfg`` when None) with the model module ``arch``.
 
     on_step(step, total_steps, metrics) is called every ``log_every`` steps with the mean training
     loss since the last call (``train_loss``) and any extra metrics of the loss function;
     on_epoch(epoch, metrics) after each epoch's evaluation. should_stop() is checked before every
     step; when it returns True the loop ends cleanly and the model keeps what it has learned.
-    Raises ``NonFiniteLoss`` when the loss stops being finite.
+    evaluate(model, cfg) → metrics scores the model after each epoch: ``arch.evaluate`` when None (a
+    caller passes its own to give it more, e.g. the GAN's evaluate with its judge bound, see
+    ``checkpoint.evaluator``). Raises ``NonFiniteLoss`` when the loss stops being finite.
     """
     stepper = Stepper(arch, cfg, model=model, device=device)
+    evaluate = evaluate or arch.evaluate
     model, data, total = stepper.model, stepper.data, stepper.total
     if on_start is not None:
         on_start(total)
@@ -175,7 +177,7 @@ def fit(arch, cfg, model: nn.Module | None = None, device: str | torch.device = 
                     on_step(step, total, metrics)
         if stopped and step == 0:
             break
-        final = arch.evaluate(model, cfg)
+        final = evaluate(model, cfg)
         for k, v in final.items():
             record(k, v)
         if on_epoch is not None:

@@ -58,14 +58,14 @@ print(json.dumps({{"checksum": float(out.double().sum())}}))
 
 
 def _imports(path: Path) -> set[str]:
-    """The ``playground.*`` modules a source file imports (as dotted names)."""
+    """The ``playground.*`` modules a source file imports (as dotted names): ``from playground.data
+    import text`` is the package ``playground.data`` and its module ``playground.data.text``."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("playground"):
-            if node.module == "playground":
-                found.update(f"playground.{a.name}" for a in node.names)
-            else:
-                found.add(node.module)
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names
+                         if _source(f"{node.module}.{a.name}").is_file())
         elif isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("playground"))
     return found

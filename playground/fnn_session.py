@@ -9,7 +9,8 @@ the end for the API.
 
 from __future__ import annotations
 
-from playground import data, engine
+from playground import engine
+from playground.data import points
 from playground.config import from_overrides
 from playground.models import mlp
 
@@ -21,7 +22,7 @@ def new_session(cfg: mlp.Config) -> dict:
     """A fresh network for ``cfg`` → the session: {"cfg", "stepper", "points" (xtr, ytr, xte, yte),
     "error" (why training stopped, or None), "history" {metric: [[step, value], …]}}."""
     stepper = engine.Stepper(mlp, cfg)
-    xtr, ytr, xte, yte = data.toy_split(cfg.dataset, cfg.n_points, cfg.noise, cfg.train_fraction, cfg.seed)
+    xtr, ytr, xte, yte = points.toy_split(cfg.dataset, cfg.n_points, cfg.noise, cfg.train_fraction, cfg.seed)
     sess = {"cfg": cfg, "stepper": stepper, "points": (xtr, ytr, xte, yte), "error": None,
             "history": {"train_loss": [], "val_loss": [], "val_acc": []}}
     record(sess)  # the curves start at step 0, before any training

@@ -16,6 +16,7 @@ import time
 import torch
 
 from playground import checkpoint, jobs
+from playground.jobs import scheduler
 
 STARTED = time.time()
 
@@ -55,11 +56,11 @@ def _device() -> dict:
     return out
 
 
-def _storage(manager: jobs.JobManager) -> dict:
+def _storage(manager: scheduler.JobManager) -> dict:
     try:
         manager._check_writable()
         writable = True
-    except jobs.JobError:
+    except scheduler.JobError:
         writable = False
     try:
         free = shutil.disk_usage(manager.runs_dir if manager.runs_dir.exists() else checkpoint.ROOT).free

@@ -46,11 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         p.error(str(e))
     out = args.out or str(checkpoint.PRETRAINED / args.arch)
+    evaluate = checkpoint.evaluator(arch)
 
     if args.eval:
         model, cfg, meta = checkpoint.load(out, device=str(device))
         t0 = time.perf_counter()
-        metrics = arch.evaluate(model, cfg)
+        metrics = evaluate(model, cfg)
         print(json.dumps({"arch": args.arch, "model": out, "device": str(device),
                           "seconds": round(time.perf_counter() - t0, 2), **metrics}))
         return 0
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         shown = " ".join(f"{k} {v:.4f}" for k, v in metrics.items())
         print(f"epoch {epoch + 1}/{cfg.epochs} {shown} elapsed {time.perf_counter() - t0:.1f}s", flush=True)
 
-    result = engine.fit(arch, cfg, device=device, on_step=on_step, on_epoch=on_epoch)
+    result = engine.fit(arch, cfg, device=device, on_step=on_step, on_epoch=on_epoch, evaluate=evaluate)
     command = "python -m playground.train " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
     metrics = {**result.final, "train_seconds": round(result.seconds, 1), "device": str(device)}
     checkpoint.save(out, args.arch, cfg, result.model.cpu(), metrics=metrics, command=command)

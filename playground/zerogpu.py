@@ -2,7 +2,7 @@
 
 On a ZeroGPU Space the ``spaces`` package is installed and ``SPACES_ZERO_GPU`` is set; CUDA exists only
 inside a call of a ``spaces.GPU`` function of the server's own process. There, training jobs run in a
-thread of the server through :func:`gpu` (see ``jobs.py``) instead of a process of their own. Everywhere
+thread of the server through :func:`gpu` (see ``jobs/scheduler.py``) instead of a process of their own. Everywhere
 else — a laptop, a CPU Space, a Space with a dedicated GPU — :func:`gpu` returns the function itself
 and jobs keep their own processes.
 """

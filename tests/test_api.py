@@ -7,7 +7,7 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from playground import data
+from playground.data import digits
 
 
 def _save(tmp_path, name, img: Image.Image, fmt=None):
@@ -17,7 +17,7 @@ def _save(tmp_path, name, img: Image.Image, fmt=None):
 
 
 def _digit(i):
-    x, y = data.load_digits("test")
+    x, y = digits.load_digits("test")
     return x[i].numpy(), int(y[i])
 
 

@@ -6,7 +6,8 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from playground import checkpoint, data
+from playground import checkpoint
+from playground.data import digits
 from playground.models import cnn
 
 
@@ -22,7 +23,7 @@ def _as_28(pixels: np.ndarray) -> np.ndarray:
 
 
 def _digit_file(tmp_path, i):
-    images, labels = data.load_digits("test")
+    images, labels = digits.load_digits("test")
     path = tmp_path / f"digit{i}.png"
     Image.fromarray(images[i].numpy()).resize((112, 112)).save(path)
     return str(path), int(labels[i]), images[i].numpy() / 255.0
@@ -68,7 +69,7 @@ def test_vae_encode_then_decode_rebuilds_the_digit(client, tmp_path):
     out = client.predict(handle_file(path), api_name="/vae_encode")
     assert set(out) == {"mu", "logvar"} and len(out["mu"]) == len(out["logvar"]) == 2
     rebuilt = _as_28(_pixels(client.predict(str(out["mu"]), api_name="/vae_decode")))
-    other_path, other_label, _ = _digit_file(tmp_path, 6 if label != data.load_digits("test")[1][6] else 7)
+    other_path, other_label, _ = _digit_file(tmp_path, 6 if label != digits.load_digits("test")[1][6] else 7)
     other = client.predict(handle_file(other_path), api_name="/vae_encode")
     assert np.corrcoef(rebuilt.ravel(), digit.ravel())[0, 1] > 0.5
     assert out["mu"] != other["mu"]

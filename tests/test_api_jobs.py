@@ -10,7 +10,8 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from playground import data, models
+from playground import models
+from playground.data import digits
 
 TINY = json.dumps({"c1": 4, "c2": 8, "hidden": 16, "epochs": 1, "augment": False, "batch_size": 32})
 
@@ -71,7 +72,7 @@ def _probs(client, path):
 
 def test_use_model_switches_classify_digit_for_this_session_only(client, new_client, tmp_path):
     path = str(tmp_path / "digit.png")
-    Image.fromarray(255 - data.load_digits("test")[0][11].numpy()).resize((140, 140)).save(path)
+    Image.fromarray(255 - digits.load_digits("test")[0][11].numpy()).resize((140, 140)).save(path)
     before, other_before = _probs(client, path), _probs(new_client, path)
     np.testing.assert_allclose(before, other_before, atol=1e-6)  # both start on the pretrained CNN
     job_id = client.predict("cnn", TINY, api_name="/start_training")

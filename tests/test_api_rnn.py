@@ -5,7 +5,8 @@ import math
 import pytest
 from gradio_client.exceptions import AppError
 
-from playground import checkpoint, text
+from playground import checkpoint
+from playground.data import text
 
 pytestmark = pytest.mark.skipif(not (checkpoint.PRETRAINED / "charlm_lstm").is_dir(),
                                 reason="pretrained char models not built yet")

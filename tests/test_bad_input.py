@@ -55,8 +55,8 @@ PATH_OR_TRACE = re.compile(r"Traceback|File \"|/tmp/|site-packages|\w+(Error|Exc
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     d = tmp_path_factory.mktemp("bad-files")
-    from playground import data
-    digit = data.load_digits("test")[0][0].numpy()
+    from playground.data import digits
+    digit = digits.load_digits("test")[0][0].numpy()
     Image.fromarray(255 - digit).resize((280, 280)).save(d / DIGIT_PNG)
     (d / "text.png").write_text("this is not an image\n" * 50)
     (d / "empty.png").write_bytes(b"")
@@ -186,8 +186,9 @@ def test_every_endpoint_answers_bad_input_clearly_and_keeps_serving(client, endp
 
 def _stop_all_jobs():
     from playground import jobs
+    from playground.jobs import records
     for st in jobs.manager().jobs(curves=False):
-        if st["state"] in jobs.ACTIVE:
+        if st["state"] in records.ACTIVE:
             jobs.manager().cancel(st["id"])
             jobs.manager().wait(st["id"], timeout=60)
 

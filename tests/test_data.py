@@ -8,25 +8,26 @@ import torch
 from PIL import Image
 
 from playground import data
+from playground.data import digits, drawing
 
 
 def test_bundled_split_is_fixed_disjoint_and_stratified():
-    xtr, ytr = data.load_digits("train")
-    xte, yte = data.load_digits("test")
+    xtr, ytr = digits.load_digits("train")
+    xte, yte = digits.load_digits("test")
     assert xtr.shape == (8000, 28, 28) and xte.shape == (2000, 28, 28)
     assert xtr.dtype == torch.uint8 and ytr.dtype == torch.int64
     train_rows = {bytes(x.numpy()) for x in xtr}
     assert not any(bytes(x.numpy()) in train_rows for x in xte), "a held-out digit is in training"
     counts = torch.bincount(yte, minlength=10)
     assert counts.min() >= 150 and counts.max() <= 240  # every class is held out, ~20 % of each
-    assert int(yte[:20].sum()) == int(data.load_digits("test")[1][:20].sum())
+    assert int(yte[:20].sum()) == int(digits.load_digits("test")[1][:20].sum())
 
 
 def test_unknown_split_or_source_is_refused():
     with pytest.raises(ValueError, match="split"):
-        data.load_digits("validation")
+        digits.load_digits("validation")
     with pytest.raises(ValueError, match="source"):
-        data.load_digits("train", source="imagenet")
+        digits.load_digits("train", source="imagenet")
 
 
 def test_batches_cover_every_index_once():
@@ -36,15 +37,15 @@ def test_batches_cover_every_index_once():
 
 
 def test_augment_keeps_shape_and_changes_the_digits():
-    x = data.load_digits("train")[0][:64].float().unsqueeze(1) / 255
-    y = data.augment(x, torch.Generator().manual_seed(0))
+    x = digits.load_digits("train")[0][:64].float().unsqueeze(1) / 255
+    y = digits.augment(x, torch.Generator().manual_seed(0))
     assert y.shape == x.shape and torch.isfinite(y).all()
     assert (y - x).abs().mean() > 0.01
     assert y.sum() > 0.5 * x.sum()  # warps move the ink, they do not erase it
 
 
 def _mnist(i=0):
-    x, y = data.load_digits("test")
+    x, y = digits.load_digits("test")
     return x[i].numpy().astype(np.float32) / 255, int(y[i])
 
 
@@ -68,7 +69,7 @@ def test_drawings_of_any_style_become_the_same_mnist_digit(style):
         img[..., 3] = big  # black strokes whose coverage is the alpha
     else:
         img = np.stack([1 - 0.2 * big, 1 - big, 1 - 0.9 * big], axis=2)  # blue-ish ink on white
-    out = data.to_mnist(data.ink_map((img * 255).astype(np.uint8)))
+    out = drawing.to_mnist(drawing.ink_map((img * 255).astype(np.uint8)))
     assert out.shape == (28, 28) and out.dtype == np.float32
     assert out.max() == pytest.approx(1.0)
     assert np.abs(out - digit).mean() < 0.05, "preprocessing should recover the original digit"
@@ -79,7 +80,7 @@ def test_off_centre_small_digit_is_scaled_into_20px_and_centred_by_mass():
     canvas = np.zeros((400, 600), np.float32)
     small = np.asarray(Image.fromarray((digit * 255).astype(np.uint8)).resize((60, 60))) / 255
     canvas[20:80, 480:540] = small  # a small digit in the top-right corner
-    out = data.to_mnist(canvas)
+    out = drawing.to_mnist(canvas)
     rows, cols = np.flatnonzero(out.max(1) > 0.2), np.flatnonzero(out.max(0) > 0.2)
     assert max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 in (19, 20, 21)
     cy, cx = _com(out)
@@ -89,8 +90,8 @@ def test_off_centre_small_digit_is_scaled_into_20px_and_centred_by_mass():
 def test_blank_canvas_is_blank_not_a_guess():
     for blank in (np.zeros((280, 280), np.float32), np.full((280, 280, 3), 255, np.uint8),
                   np.zeros((280, 280, 4), np.uint8)):
-        with pytest.raises(data.BlankImage):
-            data.to_mnist(data.ink_map(blank))
+        with pytest.raises(drawing.BlankImage):
+            drawing.to_mnist(drawing.ink_map(blank))
 
 
 def _png(img: Image.Image, fmt="PNG") -> bytes:
@@ -109,8 +110,8 @@ def test_read_image_accepts_odd_modes():
     }
     for mode, img in variants.items():
         fmt = "JPEG" if mode == "CMYK" else "PNG"
-        ink = data.read_image(_png(img, fmt))
-        out = data.to_mnist(ink)
+        ink = drawing.read_image(_png(img, fmt))
+        out = drawing.to_mnist(ink)
         assert np.abs(out - digit).mean() < 0.08, mode
 
 
@@ -125,8 +126,8 @@ def test_read_image_refuses_bad_files_with_a_clear_message(payload, message):
         payload = _png(Image.new("L", (5000, 20), 255))
     elif payload == "tiny":
         payload = _png(Image.new("L", (3, 3), 255))
-    with pytest.raises(data.ImageError, match=message):
-        data.read_image(payload)
+    with pytest.raises(drawing.ImageError, match=message):
+        drawing.read_image(payload)
 
 
 @pytest.mark.parametrize("width", [4, 10, 20, 30])
@@ -134,24 +135,24 @@ def test_stroke_width_measures_a_pen_line(width):
     img = Image.new("L", (200, 200), 0)
     from PIL import ImageDraw
     ImageDraw.Draw(img).line([(30, 100), (170, 100)], fill=255, width=width)
-    assert data.stroke_width(np.asarray(img) > 127) == pytest.approx(width, rel=0.15, abs=1.0)
+    assert drawing.stroke_width(np.asarray(img) > 127) == pytest.approx(width, rel=0.15, abs=1.0)
 
 
 def test_fat_and_hairline_strokes_are_brought_to_mnist_width():
-    lo, mid, hi = data.MNIST_STROKE
+    lo, mid, hi = drawing.MNIST_STROKE
     for width in (2, 45):
         img = Image.new("L", (280, 280), 0)
         from PIL import ImageDraw
         ImageDraw.Draw(img).line([(140, 30), (140, 250)], fill=255, width=width)
-        work = data.normalize_stroke(data._crop(np.asarray(img, np.float32) / 255))
-        assert lo <= data.stroke_width(np.pad(work > 0.4, 2)) <= hi, width
+        work = drawing.normalize_stroke(drawing._crop(np.asarray(img, np.float32) / 255))
+        assert lo <= drawing.stroke_width(np.pad(work > 0.4, 2)) <= hi, width
 
 
 def test_full_mnist_falls_back_to_the_bundled_digits_when_it_cannot_download(monkeypatch):
     def offline(root):
         raise OSError("no network")
 
-    monkeypatch.setattr(data, "_torchvision_mnist", offline)
-    x, y = data.load_digits("test", source="mnist")
-    bx, by = data.load_digits("test")
+    monkeypatch.setattr(digits, "_torchvision_mnist", offline)
+    x, y = digits.load_digits("test", source="mnist")
+    bx, by = digits.load_digits("test")
     assert torch.equal(x, bx) and torch.equal(y, by)

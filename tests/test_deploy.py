@@ -13,7 +13,8 @@ import types
 import pytest
 
 from conftest import IN_CI, ROOT
-from playground import jobs, zerogpu
+from playground import zerogpu
+from playground.jobs import scheduler
 from playground.models import mlp
 
 
@@ -51,11 +52,11 @@ def test_on_zerogpu_a_job_trains_inside_spaces_gpu_in_the_servers_process(monkey
 
     monkeypatch.setitem(sys.modules, "spaces", types.SimpleNamespace(GPU=GPU))
     monkeypatch.setenv("SPACES_ZERO_GPU", "true")
-    m = jobs.JobManager(tmp_path / "runs")
+    m = scheduler.JobManager(tmp_path / "runs")
     job_id = m.start("mlp", {"epochs": 2, "n_points": 100}, device="cpu")
     st = m.wait(job_id, timeout=120)
     assert st["state"] == "done" and st["has_model"]
-    assert calls == [("_worker", 120, os.getpid())]  # in this process, through spaces.GPU
+    assert calls == [("run", 120, os.getpid())]  # worker.run, in this process, through spaces.GPU
     model, cfg, meta = m.load_model(job_id)
     assert cfg.epochs == 2 and isinstance(model, mlp.MLP)
 
@@ -103,14 +104,14 @@ def test_a_fresh_venv_from_requirements_serves_the_app_with_no_network(tmp_path)
     assert pip.returncode == 0, pip.stderr[-3000:]
     from PIL import Image
 
-    from playground import data
-    Image.fromarray(255 - data.load_digits("test")[0][0].numpy()).save(tmp_path / "digit.png")
+    from playground.data import digits
+    Image.fromarray(255 - digits.load_digits("test")[0][0].numpy()).save(tmp_path / "digit.png")
     (tmp_path / "check.py").write_text(CHECK)
     cmd = (f"ip link set lo up && {venv}/bin/python {tmp_path}/check.py {space} {tmp_path}/runs "
            f"{tmp_path}/digit.png")
     t0 = time.time()
     done = subprocess.run(["unshare", "-n", "sh", "-c", cmd], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-3000:])
-    label = int(data.load_digits("test")[1][0])
+    label = int(digits.load_digits("test")[1][0])
     assert f"SERVED {label}" in done.stdout, done.stdout[-2000:]
     assert time.time() - t0 < 300

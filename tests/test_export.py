@@ -58,9 +58,10 @@ def test_a_pretrained_model_exports_and_runs_outside_the_app(client, name, tmp_p
 
 def test_a_model_trained_here_exports_too(client, tmp_path):
     from playground import jobs
+    from playground.jobs import records
     job_id = client.predict("mlp", '{"epochs": 2, "n_points": 200}', api_name="/start_training")
     deadline = time.time() + 120
-    while client.predict(job_id, api_name="/job_status")["state"] in jobs.ACTIVE and time.time() < deadline:
+    while client.predict(job_id, api_name="/job_status")["state"] in records.ACTIVE and time.time() < deadline:
         time.sleep(0.2)
     path = client.predict(job_id, api_name="/export_model")
     result = _run_exported(path, job_id, tmp_path)

@@ -12,6 +12,7 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
 from playground import checkpoint, jobs
+from playground.jobs import records, scheduler, worker
 from playground.models import cnn, mlp
 
 TINY = dataclasses.asdict(cnn.TINY)
@@ -20,8 +21,8 @@ TINY = dataclasses.asdict(cnn.TINY)
 def test_unwritable_runs_storage_refuses_jobs_clearly_and_pretrained_still_loads(tmp_path):
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("a file where the runs directory should be")
-    m = jobs.JobManager(blocker / "runs")
-    with pytest.raises(jobs.JobError) as e:
+    m = scheduler.JobManager(blocker / "runs")
+    with pytest.raises(scheduler.JobError) as e:
         m.start("cnn", TINY)
     text = str(e.value)
     assert "cannot be written" in text and "pretrained models still work" in text
@@ -36,14 +37,14 @@ def test_a_model_that_cannot_be_saved_ends_the_job_as_failed_with_the_reason(tmp
     blocker.write_text("x")
     messages, stop = queue.Queue(), threading.Event()
     cfg = dataclasses.asdict(mlp.TINY)
-    jobs._worker("mlp", "playground.models.mlp", cfg, "cpu", str(blocker / "run"), messages, stop, 1)
+    worker.run("mlp", "playground.models.mlp", cfg, "cpu", str(blocker / "run"), messages, stop, 1)
     kinds = []
     while not messages.empty():
         kinds.append(messages.get())
     kind, payload = kinds[-1]
     assert kind == "finished" and not payload["saved"] and payload["save_error"] == "Not a directory"
-    m = jobs.JobManager(tmp_path / "runs")
-    job = jobs.Job(id="mlp-x", arch="mlp", config=cfg, state="running")
+    m = scheduler.JobManager(tmp_path / "runs")
+    job = records.Job(id="mlp-x", arch="mlp", config=cfg, state="running")
     m._jobs[job.id] = job
     m._handle(job, kind, payload)
     st = m.status(job.id)
@@ -73,7 +74,7 @@ def test_a_damaged_trained_model_is_refused_clearly_and_the_app_keeps_serving(cl
     job_id = client.predict("cnn", '{"epochs": 1, "c1": 4, "c2": 8, "hidden": 16}', api_name="/start_training")
     for _ in range(1200):
         st = client.predict(job_id, api_name="/job_status")
-        if st["state"] not in jobs.ACTIVE:
+        if st["state"] not in records.ACTIVE:
             break
         import time
         time.sleep(0.1)
@@ -82,9 +83,9 @@ def test_a_damaged_trained_model_is_refused_clearly_and_the_app_keeps_serving(cl
     weights.write_bytes(b"this is not a safetensors file")
     with pytest.raises(AppError, match="damaged"):
         client.predict(job_id, api_name="/use_model")
-    from playground import data
-    digit = data.load_digits("test")[0][0].numpy()
+    from playground.data import digits
+    digit = digits.load_digits("test")[0][0].numpy()
     from PIL import Image
     Image.fromarray(255 - digit).save(tmp_path / "d.png")
     answer = client.predict(handle_file(str(tmp_path / "d.png")), api_name="/classify_digit")
-    assert answer["label"] == int(data.load_digits("test")[1][0])
+    assert answer["label"] == int(digits.load_digits("test")[1][0])

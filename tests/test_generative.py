@@ -7,12 +7,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from playground import checkpoint, data
+from playground import checkpoint
+from playground.data import digits
 from playground.models import ae, gan, vae
 
 
 def _digit(i=0):
-    return data.load_digits("test")[0][i].numpy() / 255.0
+    return digits.load_digits("test")[0][i].numpy() / 255.0
 
 
 # --- VAE ---------------------------------------------------------------------------------------
@@ -51,7 +52,7 @@ def test_vae_importance_bound_tightens_as_k_grows_and_k1_is_the_elbo():
 def test_pretrained_vae_reconstructs_held_out_digits_as_themselves():
     model, cfg, meta = checkpoint.pretrained("vae")
     assert cfg.latent == 2 and meta["metrics"]["val_loss"] < 200
-    images = data.load_digits("test")[0][:200].numpy() / 255.0
+    images = digits.load_digits("test")[0][:200].numpy() / 255.0
     recons = np.stack([vae.reconstruct(model, d) for d in images])
     recon_err = np.mean((recons - images) ** 2)
     assert recon_err < np.mean((images - images.mean(0)) ** 2)  # beats the best constant picture
@@ -203,5 +204,13 @@ def test_gan_sampling_is_seeded_and_class_conditional():
 
 def test_pretrained_gan_draws_the_requested_digit_as_judged_by_the_cnn():
     model, _, _ = checkpoint.pretrained("gan")
-    acc = gan.class_accuracy(model, per_class=30, seed=123)  # other noise than training's check
+    judge, _, _ = checkpoint.pretrained("cnn")
+    acc = gan.class_accuracy(model, judge, per_class=30, seed=123)  # other noise than training's check
     assert acc >= 0.9
+
+
+def test_gan_evaluation_reports_class_accuracy_only_with_the_judge_its_caller_loads():
+    model = gan.build(gan.TINY)
+    assert set(gan.evaluate(model, gan.TINY)) == {"val_loss"}  # the model file loads no other model
+    judged = checkpoint.evaluator(gan)(model, gan.TINY)  # what the jobs worker and the CLI use
+    assert set(judged) == {"val_loss", "val_acc"} and 0.0 <= judged["val_acc"] <= 1.0

@@ -10,12 +10,17 @@ import playground
 elapsed = time.perf_counter() - t
 assert elapsed < 0.5, elapsed
 assert "torch" not in sys.modules, "import playground pulled in torch"
-import playground.data, playground.engine, playground.models, playground.checkpoint, playground.train
-import playground.models.cnn
+import playground.data.digits, playground.data.drawing, playground.data.points, playground.data.text
+import playground.engine, playground.models, playground.checkpoint, playground.train, playground.experiments
+import playground.jobs, playground.jobs.worker
+import importlib
+for module in playground.models.ARCHS.values():
+    importlib.import_module(module)
 bad = [m for m in ("gradio", "plotly", "gradio_client") if m in sys.modules]
 assert not bad, bad
-from playground import data
-assert data._bundled.cache_info().currsize == 0, "digits were loaded at import"
+from playground.data import digits, text
+assert digits._bundled.cache_info().currsize == 0, "digits were loaded at import"
+assert text.corpus.cache_info().currsize == 0, "the corpus was loaded at import"
 print("ok")
 """
 
@@ -36,3 +41,40 @@ def test_no_pickle_based_serialisation_in_the_code():
                  [root / "app.py"] if p.exists() and pattern.search(p.read_text())]
     assert offenders == []
     assert not list((root / "pretrained").rglob("*.pt*")) and not list((root / "pretrained").rglob("*.pkl"))
+
+
+def _imported_modules(path) -> set[str]:
+    """Every module a source file imports, at the top or inside a function, as absolute dotted names."""
+    import ast
+
+    package = "playground.models"  # what a relative import in playground/models/ is relative to
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{parent}.{base}" if base else parent
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)  # `from playground import engine`
+    return found
+
+
+def test_models_are_leaves_that_import_only_config_data_and_other_models():
+    """A model file may use playground.config, playground.data and its sibling models; never the layers
+    that use models (checkpoint, engine, jobs, experiments, ui …): those pass in what a model needs."""
+    import pathlib
+
+    allowed = ("playground.config", "playground.data", "playground.models")
+    banned_outside = ("gradio", "plotly")
+    models_dir = pathlib.Path(__file__).resolve().parent.parent / "playground" / "models"
+    offenders = {}
+    for path in sorted(models_dir.glob("*.py")):
+        bad = sorted(m for m in _imported_modules(path)
+                     if (m.startswith("playground.") and not m.startswith(allowed) and m != "playground")
+                     or m.split(".")[0] in banned_outside)
+        if bad:
+            offenders[path.name] = bad
+    assert offenders == {}

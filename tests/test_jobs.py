@@ -7,7 +7,8 @@ import time
 import pytest
 import torch
 
-from playground import jobs, models
+from playground import models
+from playground.jobs import records, scheduler
 from playground.models import cnn
 
 TINY = dataclasses.asdict(cnn.TINY)
@@ -15,7 +16,7 @@ TINY = dataclasses.asdict(cnn.TINY)
 
 @pytest.fixture
 def manager(tmp_path):
-    m = jobs.JobManager(tmp_path / "runs", max_running=1, max_queued=3, max_per_owner=2)
+    m = scheduler.JobManager(tmp_path / "runs", max_running=1, max_queued=3, max_per_owner=2)
     yield m
     m.shutdown()
 
@@ -79,21 +80,21 @@ def test_limits_and_bad_requests_are_refused_with_a_clear_message(manager):
         manager.start("cnn", {"epochs": 500})
     with pytest.raises(ValueError, match="device must be one of"):
         manager.start("cnn", {"device": "tpu"})
-    with pytest.raises(jobs.JobError, match="unknown job"):
+    with pytest.raises(scheduler.JobError, match="unknown job"):
         manager.status("no-such-job")
     first = manager.start("cnn", {**TINY, "epochs": 20}, owner="carol")
     manager.start("cnn", TINY, owner="carol")
-    with pytest.raises(jobs.JobError, match="already have 2 jobs"):
+    with pytest.raises(scheduler.JobError, match="already have 2 jobs"):
         manager.start("cnn", TINY, owner="carol")
     manager.start("cnn", TINY, owner="dave")
     manager.start("cnn", TINY, owner="erin")
-    with pytest.raises(jobs.JobError, match="queue is full"):
+    with pytest.raises(scheduler.JobError, match="queue is full"):
         manager.start("cnn", TINY, owner="frank")
     assert manager.cancel(first)["state"] in ("running", "cancelled")
 
 
 def test_finished_models_survive_a_restart_and_interrupted_jobs_are_marked(tmp_path):
-    m1 = jobs.JobManager(tmp_path / "runs")
+    m1 = scheduler.JobManager(tmp_path / "runs")
     done = m1.start("cnn", TINY)
     m1.wait(done, timeout=120)
     m1._jobs[done].state = "running"  # pretend the server died while another job ran...
@@ -101,7 +102,7 @@ def test_finished_models_survive_a_restart_and_interrupted_jobs_are_marked(tmp_p
     m1._jobs[done].state = "done"
     (tmp_path / "runs" / "ghost").mkdir()
     (tmp_path / "runs" / "ghost" / "job.json").write_text("{not json")
-    m2 = jobs.JobManager(tmp_path / "runs")
+    m2 = scheduler.JobManager(tmp_path / "runs")
     st = m2.status(done)
     assert st["state"] == "failed" and "restarted" in st["error"]
     assert st["has_model"]  # ...its saved model is still there and usable
@@ -112,8 +113,8 @@ def test_finished_models_survive_a_restart_and_interrupted_jobs_are_marked(tmp_p
 def test_a_long_run_keeps_bounded_curves_from_first_to_latest_point():
     curve, state = [], {}
     for step in range(1, 50_001):  # a 2000-epoch toy run logs tens of thousands of steps
-        jobs._append(curve, [step, 1.0 / step], state)
-        assert curve[-1][0] == step and len(curve) <= 2 * jobs.CURVE_POINTS
+        records.append_point(curve, [step, 1.0 / step], state)
+        assert curve[-1][0] == step and len(curve) <= 2 * records.CURVE_POINTS
     assert curve[0] == [1, 1.0] and curve[-1] == [50_000, 1.0 / 50_000]
     steps = [s for s, _ in curve]
     assert steps == sorted(set(steps))  # still in order, no repeats

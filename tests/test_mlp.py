@@ -3,24 +3,25 @@
 import numpy as np
 import pytest
 
-from playground import data, engine, models
+from playground import engine, models
+from playground.data import points
 from playground.config import from_overrides
 
 mlp = models.get("mlp")
 
 
-@pytest.mark.parametrize("name", data.TOY_DATASETS)
+@pytest.mark.parametrize("name", points.TOY_DATASETS)
 def test_toy_datasets_are_balanced_seeded_and_in_range(name):
-    pts, y = data.toy_dataset(name, 300, noise=0.1, seed=3)
+    pts, y = points.toy_dataset(name, 300, noise=0.1, seed=3)
     assert pts.shape == (300, 2) and pts.dtype == np.float32 and set(np.unique(y)) == {0, 1}
-    assert 0.3 < y.mean() < 0.7 and np.abs(pts).max() < 2 * data.TOY_RANGE
-    again, _ = data.toy_dataset(name, 300, noise=0.1, seed=3)
+    assert 0.3 < y.mean() < 0.7 and np.abs(pts).max() < 2 * points.TOY_RANGE
+    again, _ = points.toy_dataset(name, 300, noise=0.1, seed=3)
     assert np.array_equal(pts, again)
 
 
 def test_features_are_computed_and_checked():
     pts = np.array([[1.0, 2.0]], np.float32)
-    assert data.featurize(pts, ("x", "y", "x2", "y2", "xy", "sinx", "siny")).tolist()[0] == \
+    assert points.featurize(pts, ("x", "y", "x2", "y2", "xy", "sinx", "siny")).tolist()[0] == \
         pytest.approx([1, 2, 1, 4, 2, np.sin(1), np.sin(2)])
     with pytest.raises(ValueError, match="features must be"):
         from_overrides(mlp.Config, {"features": "x,z"})
@@ -45,7 +46,7 @@ def test_the_boundary_covers_the_plane_with_probabilities_and_neuron_maps():
     out = mlp.boundary(mlp.build(cfg), cfg, resolution=30)
     assert out["prob"].shape == (30, 30) and 0 <= out["prob"].min() and out["prob"].max() <= 1
     assert [n.shape for n in out["neurons"]] == [(5, 30, 30), (5, 30, 30)]
-    assert out["xs"][0] < -data.TOY_RANGE and out["xs"][-1] > data.TOY_RANGE
+    assert out["xs"][0] < -points.TOY_RANGE and out["xs"][-1] > points.TOY_RANGE
 
 
 def test_l1_and_l2_penalties_are_added_to_the_loss():

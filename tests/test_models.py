@@ -4,10 +4,22 @@
 import pytest
 import torch
 
-from playground import checkpoint, data, models
+from playground import checkpoint, models
+from playground.data import digits
 from playground.config import from_overrides
 
 ARCHS = list(models.ARCHS)
+# Architectures whose loss is a game between players, not a quantity to minimise: it does not fall to 5 % of
+# its start on one batch even when training works. tests/test_generative.py checks the game instead
+# (D learns to tell real from fake, G learns to fool D).
+GAME_LOSS = {"gan": "a GAN's summed loss is a game between two players, not a quantity that falls to ~0"}
+
+
+@pytest.mark.parametrize("arch_name", ARCHS)
+def test_every_model_module_follows_the_written_contract(arch_name):
+    arch = models.get(arch_name)
+    assert isinstance(arch, models.Architecture)
+    assert isinstance(arch.TINY, arch.Config) and isinstance(arch.QUICK, arch.Config)
 
 
 def test_unknown_architecture_lists_the_valid_ones():
@@ -31,8 +43,8 @@ def test_loss_is_finite_and_reaches_every_parameter(arch_name):
 @pytest.mark.parametrize("arch_name", ARCHS)
 def test_model_overfits_one_batch(arch_name):
     arch = models.get(arch_name)
-    if not getattr(arch, "OVERFIT_TEST", True):  # e.g. a GAN's loss is a game; its module tests that instead
-        pytest.skip(arch.OVERFIT_REASON)
+    if arch_name in GAME_LOSS:
+        pytest.skip(GAME_LOSS[arch_name])
     torch.manual_seed(0)
     model = arch.build(arch.TINY)
     batch = next(arch.train_data(arch.TINY).epoch(torch.Generator().manual_seed(0)))
@@ -102,7 +114,7 @@ def test_cnn_shape_table_follows_the_real_model():
 def test_cnn_inference_helpers_return_arrays_of_the_right_shape():
     cnn = models.get("cnn")
     model = cnn.build(cnn.TINY).eval()
-    digit = data.load_digits("test")[0][0].numpy() / 255
+    digit = digits.load_digits("test")[0][0].numpy() / 255
     probs = cnn.predict(model, digit)
     assert probs.shape == (10,) and abs(probs.sum() - 1) < 1e-5
     maps = cnn.feature_maps(model, digit)

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
-from playground import checkpoint, data, models
+from playground import checkpoint, models
+from playground.data import digits, drawing
 
 N = 150  # held-out digits per drawing style
 
@@ -53,12 +54,12 @@ def _draw(d: np.ndarray, style: str, rng) -> np.ndarray:
 @pytest.mark.parametrize("style", ["centred", "off_centre", "small", "large", "thick", "thin", "slanted"])
 def test_held_out_digits_drawn_in_many_styles_are_recognised(model, style):
     cnn = models.get("cnn")
-    x, y = data.load_digits("test")
+    x, y = digits.load_digits("test")
     rng = np.random.default_rng(0)
     idx = rng.choice(len(y), N, replace=False)
     correct = 0
     for i in idx:
-        digit = data.to_mnist(data.ink_map(_draw(x[i].numpy(), style, rng)))
+        digit = drawing.to_mnist(drawing.ink_map(_draw(x[i].numpy(), style, rng)))
         correct += int(cnn.predict(model, digit).argmax()) == int(y[i])
     assert correct / N >= 0.95, f"{style}: {correct}/{N}"
 
@@ -93,5 +94,5 @@ def stroke_image(digit: int, width: int, scale: float = 1.0, offset=(0, 0), size
                                                   (34, 0.45, (0, 0)), (3, 1.0, (0, 0))])
 def test_pen_drawn_digits_are_recognised(model, digit, width, scale, offset):
     cnn = models.get("cnn")
-    probs = cnn.predict(model, data.to_mnist(data.ink_map(stroke_image(digit, width, scale, offset))))
+    probs = cnn.predict(model, drawing.to_mnist(drawing.ink_map(stroke_image(digit, width, scale, offset))))
     assert int(probs.argmax()) == digit, f"read {int(probs.argmax())} ({probs.max():.0%})"

@@ -9,7 +9,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from playground import checkpoint, text
+from playground import checkpoint
+from playground.data import text
 from playground.models import charlm, longrange
 
 CELLS = ["rnn", "lstm", "gru"]

@@ -83,7 +83,7 @@ def _get(url: str) -> tuple[int, bytes]:
 def test_no_file_outside_the_apps_own_is_served(app_url):
     secret = b"root:"
     for path in ("/etc/passwd", "../../../../etc/passwd", "..%2F..%2F..%2F..%2Fetc%2Fpasswd",
-                 str(ROOT / "app.py"), str(ROOT / "README.md"), str(ROOT / "playground" / "jobs.py"),
+                 str(ROOT / "app.py"), str(ROOT / "README.md"), str(ROOT / "playground" / "jobs" / "scheduler.py"),
                  str(ROOT / "pretrained" / "cnn" / "config.json"), str(ROOT / ".git" / "config"),
                  os.path.expanduser("~/.bash_history")):
         for prefix in ("gradio_api/file=", "file=", "gradio_api/file/"):

@@ -1,4 +1,4 @@
-"""The bundled corpus (playground/text.py): normalising, encoding what users type, the splits, the baseline."""
+"""The bundled corpus (playground/data/text.py): normalising, encoding what users type, the splits, the baseline."""
 
 import math
 from collections import Counter
@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 import torch
 
-from playground import text
+from playground.data import text
 
 
 def test_normalize_turns_typography_into_ascii_and_folds_accents():

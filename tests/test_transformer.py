@@ -7,7 +7,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from playground import checkpoint, text
+from playground import checkpoint
+from playground.data import text
 from playground.models import transformer as tr
 
 

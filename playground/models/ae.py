@@ -34,8 +34,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from playground import data
-from playground.config import bounded, choice
+from playground.data import digits
+from playground.config import bounded, trainer
 
 MAX_NOISE = 1.0  # the noise slider's and the API's upper bound (std of the added Gaussian noise)
 
@@ -46,14 +46,14 @@ class Config:
     hidden: int = bounded(256, 16, 1024, "units of the hidden layer of the encoder and of the decoder")
     noise: float = bounded(0.0, 0.0, MAX_NOISE, "std of the Gaussian noise on the input (0 = plain AE)")
     sparsity: float = bounded(0.0, 0.0, 1.0, "weight λ of the L1 penalty on the code (0 = off)")
-    optimizer: str = choice("adam", ("adam", "adamw", "momentum", "sgd"), "optimiser")
-    lr: float = bounded(2e-3, 1e-5, 1e-1, "peak learning rate (one-cycle schedule)")
-    weight_decay: float = bounded(0.0, 0.0, 0.1, "weight decay", ui=False)
-    schedule: str = choice("onecycle", ("onecycle", "constant"), "learning-rate schedule", ui=False)
-    clip: float = bounded(0.0, 0.0, 1000.0, "clip the gradient norm (0 = off)", ui=False)
-    batch_size: int = bounded(128, 8, 1024, "digits per step")
-    epochs: int = bounded(30, 1, 500, "passes over the 8,000 training digits")
-    seed: int = bounded(0, 0, 2**31 - 1, "random seed", ui=False)
+    optimizer: str = trainer("optimizer", "adam", help="optimiser")
+    lr: float = trainer("lr", 2e-3, hi=1e-1)
+    weight_decay: float = trainer("weight_decay", 0.0)
+    schedule: str = trainer("schedule", "onecycle")
+    clip: float = trainer("clip", 0.0, hi=1000.0)
+    batch_size: int = trainer("batch_size", 128, help="digits per step")
+    epochs: int = trainer("epochs", 30, hi=500, help="passes over the 8,000 training digits")
+    seed: int = trainer("seed", 0)
 
 
 # The Train panel's defaults: about a minute on one CPU thread (a denoising AE: set noise to 0 for plain).
@@ -102,7 +102,7 @@ def build(cfg: Config) -> AE:
     return AE(cfg)
 
 
-class TrainData(data.DigitBatches):
+class TrainData(digits.DigitBatches):
     """The 8,000 training digits as (x̃, x) batches: the (corrupted) input and the clean target."""
 
     def __init__(self, cfg: Config, device: torch.device | str = "cpu"):
@@ -110,7 +110,7 @@ class TrainData(data.DigitBatches):
         self.cfg = cfg
 
     def epoch(self, generator: torch.Generator):
-        for x in self.batches(generator):
+        for x in super().epoch(generator):
             yield corrupt(x, self.cfg.noise, generator), x
 
 
@@ -140,11 +140,11 @@ def evaluate(model: AE, cfg: Config, split: str = "test", batch_size: int = 500)
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
-    images, _ = data.load_digits(split)
+    images, _ = digits.load_digits(split)
     g = torch.Generator().manual_seed(0)
     total, mse = 0.0, 0.0
     for start in range(0, len(images), batch_size):
-        x = images[start:start + batch_size].to(device).float().unsqueeze(1) / 255.0
+        x = digits.to_float(images[start:start + batch_size].to(device))
         logits = model.decoder(model.encoder(corrupt(x, cfg.noise, g))).view_as(x)
         total += _bernoulli_kl(logits, x).sum().item()
         mse += (torch.sigmoid(logits) - x).pow(2).mean((1, 2, 3)).sum().item()
@@ -190,9 +190,9 @@ def random_codes(model: AE, n: int = 8, seed: int = 0) -> np.ndarray:
     of that unit over the held-out digits. A VAE decodes N(0, I) draws into digits; an AE's codes
     fill an irregular region, and such draws mostly fall outside it."""
     model.eval()
-    images, _ = data.load_digits("test")
+    images, _ = digits.load_digits("test")
     device = next(model.parameters()).device
-    h = model.encoder((images.float().unsqueeze(1) / 255.0).to(device))  # (N, C)
+    h = model.encoder(digits.to_float(images).to(device))  # (N, C)
     eps = torch.randn(n, h.shape[1], generator=torch.Generator().manual_seed(int(seed))).to(device)
     return torch.sigmoid(model.decoder(h.mean(0) + h.std(0) * eps)).view(n, 28, 28).cpu().numpy()
 
@@ -201,8 +201,8 @@ def random_codes(model: AE, n: int = 8, seed: int = 0) -> np.ndarray:
 def preview(model: AE) -> dict[str, np.ndarray]:
     """What a training job shows live: 8 fixed held-out digits, corrupted as in training (top row),
     and their reconstructions (bottom row)."""
-    images, _ = data.load_digits("test")
-    x = images[:8].float().unsqueeze(1) / 255.0
+    images, _ = digits.load_digits("test")
+    x = digits.to_float(images[:8])
     noisy = corrupt(x, model.cfg.noise, torch.Generator().manual_seed(0))
     out = model(noisy.to(next(model.parameters()).device)).cpu()
     rows = torch.cat([noisy, out], 0)[:, 0].view(2, 8, 28, 28)

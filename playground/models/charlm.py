@@ -42,8 +42,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from playground import text
-from playground.config import bounded, choice
+from playground.data import text
+from playground.config import bounded, choice, trainer
 
 CELLS = ("rnn", "lstm", "gru")
 IMPLS = ("scratch", "builtin")
@@ -61,14 +61,14 @@ class Config:
     forget_bias: float = bounded(1.0, 0.0, 5.0, "LSTM only: initial forget-gate bias (Jozefowicz et al. 2015)",
                                  ui=False)
     block: int = bounded(64, 8, 512, "characters per training window (truncated backprop through time)")
-    optimizer: str = choice("adamw", ("adamw", "adam", "momentum", "sgd"), "AdamW, Adam, SGD + momentum, SGD")
-    lr: float = bounded(6e-3, 1e-5, 1.0, "peak learning rate (one-cycle schedule)")
-    weight_decay: float = bounded(0.0, 0.0, 0.1, "AdamW weight decay", ui=False)
-    clip: float = bounded(1.0, 0.0, 100.0, "clip the gradient norm to this (0 = off); RNNs need it")
-    batch_size: int = bounded(64, 1, 512, "windows per step")
-    steps: int = bounded(300, 1, 5000, "steps per epoch (each draws fresh random windows)")
-    epochs: int = bounded(8, 1, 50, "epochs; the validation text is scored after each")
-    seed: int = bounded(0, 0, 2**31 - 1, "random seed (windows and weights)", ui=False)
+    optimizer: str = trainer("optimizer", "adamw")
+    lr: float = trainer("lr", 6e-3)
+    weight_decay: float = trainer("weight_decay", 0.0, help="AdamW weight decay")
+    clip: float = trainer("clip", 1.0, help="clip the gradient norm to this (0 = off); RNNs need it", ui=True)
+    batch_size: int = trainer("batch_size", 64, lo=1, hi=512, help="windows per step")
+    steps: int = trainer("steps", 300, help="steps per epoch (each draws fresh random windows)")
+    epochs: int = trainer("epochs", 8, help="epochs; the validation text is scored after each")
+    seed: int = trainer("seed", 0, help="random seed (windows and weights)")
 
 
 # The Train panel's defaults: about a minute on a 2-core CPU (one training thread).

@@ -27,8 +27,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from playground import data
-from playground.config import bounded, choice
+from playground.data import digits
+from playground.config import bounded, choice, trainer
 
 
 @dataclass
@@ -37,15 +37,15 @@ class Config:
     c2: int = bounded(64, 8, 128, "channels of the second conv block")
     hidden: int = bounded(128, 16, 512, "units of the hidden fully connected layer")
     dropout: float = bounded(0.3, 0.0, 0.8, "dropout before each linear layer")
-    optimizer: str = choice("adamw", ("adamw", "adam", "momentum", "sgd"), "AdamW, Adam, SGD + momentum, SGD")
-    lr: float = bounded(3e-3, 1e-5, 10.0, "peak learning rate (one-cycle schedule)")
-    weight_decay: float = bounded(1e-4, 0.0, 0.1, "AdamW weight decay")
-    clip: float = bounded(1.0, 0.0, 100.0, "clip the gradient norm to this (0 = no clipping)")
-    batch_size: int = bounded(64, 8, 1024, "images per step")
-    epochs: int = bounded(20, 1, 50, "passes over the training digits")
+    optimizer: str = trainer("optimizer", "adamw")
+    lr: float = trainer("lr", 3e-3, hi=10.0)
+    weight_decay: float = trainer("weight_decay", 1e-4, help="AdamW weight decay", ui=True)
+    clip: float = trainer("clip", 1.0, help="clip the gradient norm to this (0 = no clipping)", ui=True)
+    batch_size: int = trainer("batch_size", 64, help="images per step")
+    epochs: int = trainer("epochs", 20, help="passes over the training digits")
     augment: bool = choice(True, (True, False), "random warps and stroke widths while training")
     data: str = choice("bundled", ("bundled", "mnist"), "bundled 8k digits, or full MNIST if it downloads")
-    seed: int = bounded(0, 0, 2**31 - 1, "random seed", ui=False)
+    seed: int = trainer("seed", 0)
 
 
 # The Train panel's defaults: about a minute on a 2-core CPU (one training thread), ~98.5 % held-out.
@@ -108,25 +108,18 @@ def example_input(cfg: Config) -> torch.Tensor:
     return torch.randn(1, 1, 28, 28)
 
 
-class TrainData:
-    """The training digits on ``device``, served as (x, y) batches, augmented when asked."""
+class TrainData(digits.DigitBatches):
+    """The training digits on ``device`` as normalised (x, y) batches, augmented when asked."""
 
     def __init__(self, cfg: Config, device: torch.device | str = "cpu"):
-        images, labels = data.load_digits("train", cfg.data)
-        self.x = images.to(device)
-        self.y = labels.to(device)
+        super().__init__(cfg.batch_size, device, labels=True, source=cfg.data)
         self.cfg = cfg
-        self.device = device
-
-    def __len__(self) -> int:
-        return -(-len(self.y) // self.cfg.batch_size)
 
     def epoch(self, generator: torch.Generator):
-        for idx in data.batch_indices(len(self.y), self.cfg.batch_size, generator, device=self.device):
-            x = self.x[idx].float().unsqueeze(1) / 255.0  # (B, 1, 28, 28) in [0, 1]
+        for x, y in super().epoch(generator):
             if self.cfg.augment:
-                x = data.augment(x, generator)
-            yield data.normalize(x), self.y[idx]
+                x = digits.augment(x, generator)
+            yield digits.normalize(x), y
 
 
 def train_data(cfg: Config, device: torch.device | str = "cpu") -> TrainData:
@@ -145,10 +138,10 @@ def evaluate(model: CNN, cfg: Config, split: str = "test", batch_size: int = 100
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
-    images, labels = data.load_digits(split, cfg.data)
+    images, labels = digits.load_digits(split, cfg.data)
     total_loss, correct = 0.0, 0
     for start in range(0, len(labels), batch_size):
-        x = data.normalize(images[start:start + batch_size].to(device))
+        x = digits.normalize(images[start:start + batch_size].to(device))
         y = labels[start:start + batch_size].to(device)
         logits = model(x)
         total_loss += F.cross_entropy(logits, y, reduction="sum").item()
@@ -164,7 +157,7 @@ def evaluate(model: CNN, cfg: Config, split: str = "test", batch_size: int = 100
 def _input(digit: np.ndarray, model: nn.Module) -> torch.Tensor:
     """(28, 28) float in [0, 1] → normalised (1, 1, 28, 28) on the model's device."""
     x = torch.as_tensor(np.asarray(digit, dtype=np.float32)).reshape(1, 28, 28)
-    return data.normalize(x).to(next(model.parameters()).device)
+    return digits.normalize(x).to(next(model.parameters()).device)
 
 
 @torch.no_grad()

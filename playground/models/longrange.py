@@ -24,17 +24,14 @@ The RNN tab's "Why gates matter" shows accuracy by length for each cell and the 
 
 from __future__ import annotations
 
-import json
-import time
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from playground.config import bounded, choice
+from playground.config import bounded, choice, trainer
 from playground.models.charlm import CELLS, IMPLS, make_recurrent
 
 
@@ -47,14 +44,15 @@ class Config:
     init: str = choice("chrono", ("chrono", "pytorch"), "gate biases: chrono (memory time-scales up to "
                        "seq_len, Tallec & Ollivier 2018) or PyTorch's default (all zero-centred)")
     impl: str = choice("builtin", IMPLS, "our cells or PyTorch's (same weights); ours is slower", ui=False)
-    optimizer: str = choice("adam", ("adamw", "adam", "momentum", "sgd"), "Adam, AdamW, SGD + momentum, SGD")
-    lr: float = bounded(3e-3, 1e-5, 1.0, "learning rate (constant)")
-    schedule: str = choice("constant", ("constant", "onecycle"), "learning-rate schedule", ui=False)
-    clip: float = bounded(1.0, 0.0, 100.0, "clip the gradient norm to this (0 = off)")
-    batch_size: int = bounded(64, 1, 512, "sequences per step (fresh random ones every step)")
-    steps: int = bounded(250, 1, 5000, "steps per epoch")
-    epochs: int = bounded(6, 1, 50, "epochs; accuracy on held-out sequences is measured after each")
-    seed: int = bounded(0, 0, 2**31 - 1, "random seed (weights and sequences)", ui=False)
+    optimizer: str = trainer("optimizer", "adam", help="Adam, AdamW, SGD + momentum, SGD")
+    lr: float = trainer("lr", 3e-3, help="learning rate (constant)")
+    schedule: str = trainer("schedule", "constant")
+    clip: float = trainer("clip", 1.0, help="clip the gradient norm to this (0 = off)", ui=True)
+    batch_size: int = trainer("batch_size", 64, lo=1, hi=512,
+                              help="sequences per step (fresh random ones every step)")
+    steps: int = trainer("steps", 250, help="steps per epoch")
+    epochs: int = trainer("epochs", 6, help="epochs; accuracy on held-out sequences is measured after each")
+    seed: int = trainer("seed", 0, help="random seed (weights and sequences)")
 
 
 # The Train panel's defaults: well under a minute on a 2-core CPU (one training thread).
@@ -173,7 +171,7 @@ def evaluate(model: Recall, cfg: Config) -> dict[str, float]:
 
 
 # -----------------------------------------------------------------------------
-# Inference helpers and the experiment
+# Inference helpers (the experiment that trains one model per cell and length: playground/experiments.py)
 
 
 def grad_norms(model: Recall, cfg: Config, n: int = 256, seed: int = EVAL_SEED) -> np.ndarray:
@@ -209,51 +207,3 @@ def preview(model: Recall) -> dict[str, str]:
     shown = " ".join(f"{int(a)}→{int(b)}{'✓' if a == b else '✗'}" for a, b in zip(y[:8], pred[:8]))
     return {"text": f"recall accuracy on 200 fresh sequences of {cfg.seq_len}: {acc:.0%} "
                     f"(chance {1 / cfg.n_symbols:.0%})\nfirst symbol → answer: {shown}"}
-
-
-RESULTS = Path(__file__).resolve().parent.parent.parent / "pretrained" / "longrange" / "results.json"
-
-
-def load_results(path: Path = RESULTS) -> dict | None:
-    """The ready-made table written by ``bench/rnn.py`` (see ``run_experiment``), or None if absent/broken."""
-    try:
-        return json.loads(Path(path).read_text())
-    except (OSError, ValueError):
-        return None
-
-
-LENGTHS = (10, 25, 50, 100)  # the ready-made table's sequence lengths
-
-
-def run_experiment(lengths=LENGTHS, cells=CELLS, base: Config | None = None, on_run=None) -> dict:
-    """Train every (cell, length) pair with the same settings and seed; return the table.
-
-    → {"config": base settings, "lengths": [...], "chance": 1/K,
-       "runs": [{"cell", "seq_len", "val_acc", "val_loss", "seconds", "steps",
-                 "grad_norm_init": [T floats], "grad_norm_trained": [T floats]}, ...]}
-    ``on_run(run)`` is called after each run (for a progress line). Uses the engine like any training.
-    """
-    from playground import engine  # a sibling of models; imported here so this module stays a leaf
-
-    import playground.models.longrange as arch
-
-    base = base or Config()
-    runs = []
-    for cell in cells:
-        for T in lengths:
-            cfg = replace(base, cell=cell, seq_len=int(T))
-            torch.manual_seed(cfg.seed)
-            model = build(cfg)
-            init = grad_norms(model, cfg)
-            t0 = time.perf_counter()
-            result = engine.fit(arch, cfg, model=model)
-            run = {"cell": cell, "seq_len": int(T), **result.final, "steps": result.steps,
-                   "seconds": round(time.perf_counter() - t0, 1),
-                   "grad_norm_init": [float(v) for v in init],
-                   "grad_norm_trained": [float(v) for v in grad_norms(result.model, cfg)]}
-            runs.append(run)
-            if on_run is not None:
-                on_run(run)
-    return {"config": {k: v for k, v in vars(base).items() if k not in ("cell", "seq_len")},
-            "lengths": [int(T) for T in lengths], "cells": list(cells), "chance": 1 / base.n_symbols,
-            "runs": runs}

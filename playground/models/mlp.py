@@ -26,14 +26,15 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from playground import data
-from playground.config import bounded, choice
+from playground.data import points
+from playground.config import bounded, choice, trainer
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU}
 
 
 @dataclass
 class Config:
-    dataset: str = choice("spirals", data.TOY_DATASETS, "which two-class problem")
+    dataset: str = choice("spirals", points.TOY_DATASETS, "which two-class problem")
     noise: float = bounded(0.05, 0.0, 0.5, "jitter of the points (fraction of the range)")
     n_points: int = bounded(500, 20, 2000, "points in the dataset")
     train_fraction: float = bounded(0.7, 0.1, 0.9, "share of the points used for training")
@@ -41,24 +42,25 @@ class Config:
     n_layers: int = bounded(3, 0, 6, "hidden layers")
     units: int = bounded(24, 1, 32, "neurons per hidden layer")
     activation: str = choice("relu", tuple(ACTIVATIONS), "non-linearity of the hidden layers")
-    optimizer: str = choice("adam", ("sgd", "momentum", "adam"), "SGD, SGD with momentum 0.9, or Adam")
-    lr: float = bounded(0.01, 1e-4, 10.0, "learning rate (constant)")
+    optimizer: str = trainer("optimizer", "adam", options=("sgd", "momentum", "adam"),
+                             help="SGD, SGD with momentum 0.9, or Adam")
+    lr: float = trainer("lr", 0.01, lo=1e-4, hi=10.0, help="learning rate (constant)")
     l1: float = bounded(0.0, 0.0, 0.1, "L1 penalty λ₁ on the weights")
     l2: float = bounded(0.0, 0.0, 0.1, "L2 penalty λ₂ on the weights")
-    batch_size: int = bounded(16, 1, 512, "points per step")
-    epochs: int = bounded(100, 1, 2000, "passes over the training points")
-    schedule: str = choice("constant", ("constant", "onecycle"), "learning-rate schedule", ui=False)
-    clip: float = bounded(0.0, 0.0, 100.0, "clip the gradient norm (0 = off)", ui=False)
-    seed: int = bounded(0, 0, 2**31 - 1, "random seed (data and weights)", ui=False)
+    batch_size: int = trainer("batch_size", 16, lo=1, hi=512, help="points per step")
+    epochs: int = trainer("epochs", 100, hi=2000, help="passes over the training points")
+    schedule: str = trainer("schedule", "constant")
+    clip: float = trainer("clip", 0.0)
+    seed: int = trainer("seed", 0, help="random seed (data and weights)")
 
     def __post_init__(self):
         self.feature_list()  # ValueError for an unknown or empty feature list
 
     def feature_list(self) -> tuple[str, ...]:
         names = tuple(f.strip() for f in str(self.features).split(",") if f.strip())
-        if not names or any(f not in data.FEATURES for f in names) or len(set(names)) != len(names):
+        if not names or any(f not in points.FEATURES for f in names) or len(set(names)) != len(names):
             raise ValueError(f"features must be a comma-separated list of distinct names from "
-                             f"{', '.join(data.FEATURES)}, got {self.features!r}")
+                             f"{', '.join(points.FEATURES)}, got {self.features!r}")
         return names
 
 
@@ -101,9 +103,9 @@ def split(cfg: Config):
 
 @lru_cache(maxsize=32)
 def _split(dataset, n_points, noise, train_fraction, seed, feats):
-    xtr, ytr, xte, yte = data.toy_split(dataset, n_points, noise, train_fraction, seed)
-    return (torch.from_numpy(data.featurize(xtr, feats)), torch.from_numpy(ytr),
-            torch.from_numpy(data.featurize(xte, feats)), torch.from_numpy(yte))
+    xtr, ytr, xte, yte = points.toy_split(dataset, n_points, noise, train_fraction, seed)
+    return (torch.from_numpy(points.featurize(xtr, feats)), torch.from_numpy(ytr),
+            torch.from_numpy(points.featurize(xte, feats)), torch.from_numpy(yte))
 
 
 class TrainData:
@@ -165,11 +167,11 @@ def boundary(model: MLP, cfg: Config, resolution: int = 80) -> dict[str, np.ndar
     → {"xs": (R,), "ys": (R,), "prob": (R, R), "neurons": [(units, R, R) per hidden layer]}
     """
     model.eval()
-    lim = data.TOY_RANGE * 1.2
+    lim = points.TOY_RANGE * 1.2
     xs = np.linspace(-lim, lim, resolution, dtype=np.float32)
     gx, gy = np.meshgrid(xs, xs)
     pts = np.stack([gx.ravel(), gy.ravel()], axis=1)
-    h = torch.from_numpy(data.featurize(pts, cfg.feature_list())).to(next(model.parameters()).device)
+    h = torch.from_numpy(points.featurize(pts, cfg.feature_list())).to(next(model.parameters()).device)
     neurons = []
     for layer in model.hidden:
         h = layer(h)

@@ -39,8 +39,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from playground import text
-from playground.config import bounded, choice
+from playground.config import bounded, choice, trainer
+from playground.data import text
 from playground.pictures import colorize, upscale
 
 TASKS = ("text", "reverse")
@@ -58,14 +58,14 @@ class Config:
     block_size: int = bounded(64, 8, 256, "context length of the text model, in characters")
     seq_len: int = bounded(8, 2, 16, "digits per sequence of the reverse task")
     dropout: float = bounded(0.0, 0.0, 0.5, "dropout on attention weights and residual branches")
-    optimizer: str = choice("adamw", ("adamw", "adam", "momentum", "sgd"), "AdamW, Adam, SGD + momentum, SGD")
-    lr: float = bounded(4e-3, 1e-5, 1.0, "peak learning rate (one-cycle schedule)")
-    weight_decay: float = bounded(0.01, 0.0, 0.1, "AdamW weight decay")
-    clip: float = bounded(1.0, 0.0, 100.0, "clip the gradient norm to this (0 = no clipping)")
-    batch_size: int = bounded(32, 4, 512, "sequences per step")
-    steps: int = bounded(800, 1, 10000, "steps per epoch (the data is drawn at random)")
-    epochs: int = bounded(3, 1, 50, "epochs: an evaluation after each")
-    seed: int = bounded(0, 0, 2**31 - 1, "random seed", ui=False)
+    optimizer: str = trainer("optimizer", "adamw")
+    lr: float = trainer("lr", 4e-3)
+    weight_decay: float = trainer("weight_decay", 0.01, help="AdamW weight decay", ui=True)
+    clip: float = trainer("clip", 1.0, help="clip the gradient norm to this (0 = no clipping)", ui=True)
+    batch_size: int = trainer("batch_size", 32, lo=4, hi=512, help="sequences per step")
+    steps: int = trainer("steps", 800, hi=10000, help="steps per epoch (the data is drawn at random)")
+    epochs: int = trainer("epochs", 3, help="epochs: an evaluation after each")
+    seed: int = trainer("seed", 0)
 
     def __post_init__(self):
         if isinstance(self.n_heads, int) and isinstance(self.d_model, int) and (

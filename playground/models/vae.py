@@ -35,8 +35,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from playground import data
-from playground.config import bounded, choice
+from playground.data import digits
+from playground.config import bounded, trainer
 
 Z_RANGE = 3.0  # latent sliders and the API clip z to [−3, 3]: 99.7 % of the prior N(0, 1)
 BINARIZE_SEED = 1234  # the held-out digits are binarised once, with this seed
@@ -46,14 +46,14 @@ BINARIZE_SEED = 1234  # the held-out digits are binarised once, with this seed
 class Config:
     latent: int = bounded(2, 2, 20, "latent dimensions (2 draws a map; more reconstruct better)")
     hidden: int = bounded(256, 16, 1024, "units of each of the two hidden layers (encoder and decoder)")
-    optimizer: str = choice("adam", ("adam", "adamw", "momentum", "sgd"), "optimiser")
-    lr: float = bounded(1e-3, 1e-5, 1e-1, "peak learning rate (one-cycle schedule)")
-    weight_decay: float = bounded(0.0, 0.0, 0.1, "weight decay", ui=False)
-    schedule: str = choice("onecycle", ("onecycle", "constant"), "learning-rate schedule", ui=False)
-    clip: float = bounded(0.0, 0.0, 1000.0, "clip the gradient norm (0 = off)", ui=False)
-    batch_size: int = bounded(128, 8, 1024, "digits per step")
-    epochs: int = bounded(40, 1, 500, "passes over the 8,000 training digits")
-    seed: int = bounded(0, 0, 2**31 - 1, "random seed", ui=False)
+    optimizer: str = trainer("optimizer", "adam", help="optimiser")
+    lr: float = trainer("lr", 1e-3, hi=1e-1)
+    weight_decay: float = trainer("weight_decay", 0.0)
+    schedule: str = trainer("schedule", "onecycle")
+    clip: float = trainer("clip", 0.0, hi=1000.0)
+    batch_size: int = trainer("batch_size", 128, help="digits per step")
+    epochs: int = trainer("epochs", 40, hi=500, help="passes over the 8,000 training digits")
+    seed: int = trainer("seed", 0)
 
 
 # The Train panel's defaults: about a minute on one CPU thread.
@@ -129,14 +129,14 @@ def build(cfg: Config) -> VAE:
     return VAE(cfg)
 
 
-class TrainData(data.DigitBatches):
+class TrainData(digits.DigitBatches):
     """The 8,000 training digits, binarised afresh each time (dynamic binarisation): (x,) batches."""
 
     def __init__(self, cfg: Config, device: torch.device | str = "cpu"):
         super().__init__(cfg.batch_size, device)
 
     def epoch(self, generator: torch.Generator):
-        for grey in self.batches(generator):
+        for grey in super().epoch(generator):
             yield (torch.bernoulli(grey, generator=generator) if grey.device.type == "cpu"
                    else (torch.rand(grey.shape, generator=generator).to(grey.device) < grey).float(),)
 
@@ -159,8 +159,8 @@ def loss(model: VAE, batch) -> tuple[torch.Tensor, dict[str, float]]:
 
 def held_out(split: str = "test") -> tuple[torch.Tensor, torch.Tensor]:
     """The held-out digits binarised once with a fixed seed (N, 1, 28, 28) in {0, 1}, and labels."""
-    images, labels = data.load_digits(split)
-    grey = images.float().unsqueeze(1) / 255.0
+    images, labels = digits.load_digits(split)
+    grey = digits.to_float(images)
     return torch.bernoulli(grey, generator=torch.Generator().manual_seed(BINARIZE_SEED)), labels
 
 
@@ -273,9 +273,9 @@ def scatter(model: VAE, n: int = 1000, split: str = "test") -> tuple[np.ndarray,
     """``n`` held-out digits' mean codes (n, latent) and their labels (n,). The digits are a fixed
     random choice: the stored order is sorted by class, so the first n would miss whole classes."""
     model.eval()
-    images, labels = data.load_digits(split)
+    images, labels = digits.load_digits(split)
     idx = torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))[:n]
-    x = images[idx].float().unsqueeze(1).to(_device(model)) / 255.0
+    x = digits.to_float(images[idx].to(_device(model)))
     mu, _ = model.encoder(x)
     return mu.cpu().numpy(), labels[idx].numpy()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 
-from playground import data
+from playground.data import drawing
 from playground.models import cnn
 from playground.ui import i18n, plots, session, train, widgets
 from playground.ui.i18n import msg, t
@@ -30,8 +30,8 @@ def _model(session_models: dict | None, request: gr.Request | None = None):
 
 
 def _analyse(ink: np.ndarray, session_models: dict | None, request: gr.Request | None):
-    """Ink map → everything the tab shows about it; raises data.ImageError for blank drawings."""
-    digit = data.to_mnist(ink)
+    """Ink map → everything the tab shows about it; raises drawing.ImageError for blank drawings."""
+    digit = drawing.to_mnist(ink)
     model, name = _model(session_models, request)
     probs = cnn.predict(model, digit)
     label = int(probs.argmax())
@@ -58,8 +58,8 @@ def on_draw(value, session_models, request: gr.Request):
     if composite is None or composite.size == 0:
         return _empty(msg("cnn.status_ready", request))
     try:
-        return _analyse(data.ink_map(composite), session_models, request)
-    except data.ImageError as e:
+        return _analyse(drawing.ink_map(composite), session_models, request)
+    except drawing.ImageError as e:
         return _empty(msg(f"err.{e.code}", request, **e.params))
 
 
@@ -67,8 +67,8 @@ def on_upload(path, session_models, request: gr.Request):
     if not path:
         return _empty(msg("cnn.status_ready", request))
     try:
-        return _analyse(data.read_image(path), session_models, request)
-    except data.ImageError as e:
+        return _analyse(drawing.read_image(path), session_models, request)
+    except drawing.ImageError as e:
         gr.Warning(msg(f"err.{e.code}", request, **e.params))
         return _empty(msg(f"err.{e.code}", request, **e.params))
 
@@ -79,8 +79,8 @@ def classify_digit(image, session_models) -> dict:
     Uses the session's chosen model (see /use_model), else the pretrained CNN.
     """
     try:
-        digit = data.to_mnist(data.read_image(image))
-    except data.ImageError as e:
+        digit = drawing.to_mnist(drawing.read_image(image))
+    except drawing.ImageError as e:
         raise gr.Error(str(e))
     model, _ = _model(session_models)
     probs = cnn.predict(model, digit)

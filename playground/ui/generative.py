@@ -13,7 +13,7 @@ import json
 import gradio as gr
 import numpy as np
 
-from playground import data
+from playground.data import digits, drawing
 from playground.models import ae, gan, vae
 from playground.ui import plots, session, train, widgets
 from playground.ui.generative_plots import DIGIT_PX, MAP_PX, big as _big, legend_html as _legend_html
@@ -125,9 +125,9 @@ def on_draw(value, which, session_models, request: gr.Request):
     composite = widgets.composite(value)
     try:
         if composite is None or composite.size == 0:
-            raise data.BlankImage()
-        digit = data.to_mnist(data.ink_map(composite))
-    except data.ImageError:
+            raise drawing.BlankImage()
+        digit = drawing.to_mnist(drawing.ink_map(composite))
+    except drawing.ImageError:
         return (*[gr.skip()] * MAX_LATENT, gr.skip(), gr.skip(), None, None, None,
                 msg("generative.blank", request), None)
     mu, logvar = vae.encode(model, digit)
@@ -141,7 +141,7 @@ def on_draw(value, which, session_models, request: gr.Request):
 
 
 def _held_out(i) -> tuple[np.ndarray, int]:
-    images, labels = data.load_digits("test")
+    images, labels = digits.load_digits("test")
     i = int(np.clip(int(i or 0), 0, N_HELD_OUT - 1))
     return images[i].numpy() / 255.0, int(labels[i])
 
@@ -263,10 +263,10 @@ def vae_decode(z: str, session_models) -> np.ndarray:
 def vae_encode(image, session_models) -> dict:
     """API: an image file of a digit (any size, any polarity) → {"mu": [...], "logvar": [...]}."""
     try:
-        digit = data.to_mnist(data.read_image(image))
-    except data.BlankImage:
+        digit = drawing.to_mnist(drawing.read_image(image))
+    except drawing.BlankImage:
         raise gr.Error(msg("generative.blank"))
-    except data.ImageError as e:
+    except drawing.ImageError as e:
         raise gr.Error(str(e))
     model, *_ = _load("vae", session_models)
     mu, logvar = vae.encode(model, digit)

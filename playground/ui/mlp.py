@@ -11,7 +11,8 @@ import gradio as gr
 import numpy as np
 import torch
 
-from playground import data, fnn_session
+from playground import fnn_session
+from playground.data import points
 from playground.config import from_overrides
 from playground.models import mlp
 from playground.ui import mlp_code, plots, widgets
@@ -41,7 +42,7 @@ def render(sess: dict, request: gr.Request | None):
     xtr, ytr, xte, yte = sess["points"]
     surface = plots.boundary_image(b["prob"], float(b["xs"][-1]), [(xtr, ytr, True), (xte, yte, False)])
     gx, gy = np.meshgrid(b["xs"], b["ys"])
-    feats = data.featurize(np.stack([gx.ravel(), gy.ravel()], axis=1), cfg.feature_list())
+    feats = points.featurize(np.stack([gx.ravel(), gy.ravel()], axis=1), cfg.feature_list())
     inputs = [feats[:, k].reshape(GRID, GRID) for k in range(feats.shape[1])]
     weights = [m.weight.detach().cpu().numpy() for m in model.modules() if isinstance(m, torch.nn.Linear)]
     network = plots.network_diagram(inputs, b["neurons"], weights, b["prob"])
@@ -93,11 +94,11 @@ def build(demo: gr.Blocks, session_models: gr.State) -> None:
     gr.Markdown(t("mlp.intro"))
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=260):
-            dataset = gr.Dropdown([(t(f"mlp.ds_{n}"), n) for n in data.TOY_DATASETS], value=d.dataset,
+            dataset = gr.Dropdown([(t(f"mlp.ds_{n}"), n) for n in points.TOY_DATASETS], value=d.dataset,
                                   label=t("mlp.dataset"), elem_id="mlp-dataset")
             noise = gr.Slider(0, 0.5, value=d.noise, step=0.01, label=t("mlp.noise"))
             fraction = gr.Slider(0.1, 0.9, value=d.train_fraction, step=0.05, label=t("mlp.train_fraction"))
-            features = gr.CheckboxGroup([(FEATURE_LABELS[f], f) for f in data.FEATURES],
+            features = gr.CheckboxGroup([(FEATURE_LABELS[f], f) for f in points.FEATURES],
                                         value=list(d.feature_list()), label=t("mlp.features"),
                                         elem_id="mlp-features")
             n_layers = gr.Slider(0, 6, value=d.n_layers, step=1, label=t("mlp.n_layers"), elem_id="mlp-layers")

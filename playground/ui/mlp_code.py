@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 
-from playground import data
+from playground.data import points
 
 _FEATURES = '''FEATURES = {
     "x": lambda x, y: x, "y": lambda x, y: y, "x2": lambda x, y: x * x, "y2": lambda x, y: y * y,
@@ -40,7 +40,7 @@ def script(cfg, epochs: int | None = None) -> str:
     if cfg.l2:
         penalty.append(f"{cfg.l2!r} * sum((w * w).sum() for w in weights)")
     penalty_line = (" + ".join(["loss"] + penalty)) if penalty else "loss"
-    source = inspect.getsource(data.toy_dataset)
+    source = inspect.getsource(points.toy_dataset)
     return f'''"""Train a feed-forward network on the "{cfg.dataset}" toy dataset (Neural Playground's FNN tab)."""
 import numpy as np
 import torch
@@ -81,8 +81,8 @@ def load_data():
             torch.from_numpy(inputs[order[cut:]]), torch.from_numpy(labels[order[cut:]]))
 
 
-TOY_DATASETS = {data.TOY_DATASETS!r}
-TOY_RANGE = {data.TOY_RANGE!r}
+TOY_DATASETS = {points.TOY_DATASETS!r}
+TOY_RANGE = {points.TOY_RANGE!r}
 {_FEATURES}
 
 

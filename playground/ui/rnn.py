@@ -14,7 +14,8 @@ import time
 import gradio as gr
 import numpy as np
 
-from playground import text
+from playground import experiments
+from playground.data import text
 from playground.models import charlm, longrange
 from playground.ui import i18n, rnn_plots, session, train, widgets
 from playground.ui.i18n import msg, t
@@ -137,7 +138,7 @@ def on_load(prompt, cell, grad_len, grad_when, session_models, request: gr.Reque
     ids, _ = _prompt(prompt, request)
     (model, cfg, _, _), _ = _model(cell if cell != "own" else "lstm", session_models, request)
     ids = ids or charlm.start_ids()
-    results = longrange.load_results()
+    results = experiments.load_longrange()
     return (rnn_plots.next_char_bars(charlm.next_probs(model, ids), text.vocab()), _heatmap(model, cfg, ids, request),
             rnn_plots.accuracy_by_length(results, _labels(request)), _gate_plots(grad_len, grad_when, request))
 
@@ -186,7 +187,7 @@ def rnn_states(arch: str, text_in: str, request: gr.Request) -> dict:
 
 
 def _gate_plots(length, when, request: gr.Request):
-    results = longrange.load_results()
+    results = experiments.load_longrange()
     return rnn_plots.grad_norm_per_step(results, int(length) if length else 0, when, _labels(request))
 
 
@@ -241,12 +242,12 @@ def inside_help_markdown(lang: str) -> str:
 
 @i18n.computed("text.rnn_acc_table")
 def accuracy_markdown(lang: str) -> str:
-    return rnn_plots.accuracy_table(longrange.load_results(), "") or msg("rnn.no_results", lang=lang)
+    return rnn_plots.accuracy_table(experiments.load_longrange(), "") or msg("rnn.no_results", lang=lang)
 
 
 def build(demo: gr.Blocks, session_models: gr.State) -> None:
     """Lay out the tab inside the current ``gr.Tab`` and wire its events."""
-    results = longrange.load_results()
+    results = experiments.load_longrange()
     lengths = results["lengths"] if results else []
 
     gr.Markdown(t("rnn.intro"))

@@ -1,9 +1,9 @@
 """Error messages that any tab may show: bad images (the data layer's codes) and bad API settings."""
 
-from playground import data
+from playground.data import drawing
 
 EN = {
-    **{f"err.{code}": text for code, text in data.ERRORS.items()},  # the data layer says it in English
+    **{f"err.{code}": text for code, text in drawing.ERRORS.items()},  # the data layer says it in English
 }
 
 ZH = {

@@ -1,19 +1,12 @@
-"""Background training jobs: one job system for every architecture.
+"""The job scheduler: a bounded pool of training processes, a FIFO queue, limits, and the records.
 
-A :class:`JobManager` (one per server, made lazily by :func:`manager`) runs each job in its own
-process, so training never blocks the web server, cannot take the server down when it fails, can be
-stopped at once, and gets its own torch thread count (``torch.set_num_threads`` is per process).
-Jobs beyond ``max_running`` wait in a FIFO queue; each owner (a browser session) may have at most
-``max_per_owner`` jobs queued or running, and the queue holds at most ``max_queued``.
-
-The child process calls :func:`playground.engine.fit` and reports through a queue: steps (training
-loss), epochs (validation metrics), a small preview of the model (e.g. the CNN's first-layer filters)
-and the end. A stopped job keeps what it learned: the child evaluates and saves the model before it
-exits. A job whose loss becomes NaN/inf, that runs out of memory or raises ends as ``failed`` with a
-readable reason. Every job lives in ``<runs>/<job id>/``: ``job.json`` (settings, state, curves) and,
-once trained, ``model/`` (config.json + model.safetensors), so finished models survive a restart.
-
-No Gradio here: the UI and the API read :meth:`JobManager.status` (JSON-safe dicts).
+A :class:`JobManager` runs each job in its own process (``worker.run``), so training never blocks the
+web server, cannot take the server down when it fails, can be stopped at once, and gets its own torch
+thread count (``torch.set_num_threads`` is per process). Jobs beyond ``max_running`` wait in a FIFO
+queue; each owner (a browser session) may have at most ``max_per_owner`` jobs queued or running, and
+the queue holds at most ``max_queued``. A thread per running job reads its messages into the job's
+record (``records.Job``). On ZeroGPU, where CUDA exists only inside a ``spaces.GPU`` call of the
+server's own process, a job runs in a thread of the server instead.
 """
 
 from __future__ import annotations
@@ -25,72 +18,27 @@ import queue
 import secrets
 import threading
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from playground import checkpoint, models, zerogpu
 from playground.config import from_overrides
+from playground.jobs import records, worker
+from playground.jobs.records import ACTIVE, Job
 
-ACTIVE = ("queued", "running")
 DEVICES = ("auto", "cpu", "cuda")
 STOP_GRACE = 15.0  # seconds a stopped job may take to save its model before it is killed
-FLUSH_EVERY = 0.25  # seconds between progress messages from a job
-NICENESS = 10  # jobs run at a lower priority than the server, so answers stay quick while they train
-CURVE_POINTS = 1000  # a curve that reaches twice this keeps every other point: bounded memory and replies
-PREVIEW_EVERY = 2.0  # seconds between previews (a sample of text, a grid of images): they cost training time
 
 
 class JobError(ValueError):
     """A request the job system refuses (unknown job, limits reached); the message is for the user."""
 
 
-@dataclass
-class Job:
-    id: str
-    arch: str
-    config: dict
-    owner: str = ""
-    device: str = "auto"  # as asked; becomes the real device ("cpu", "cuda") when it starts
-    state: str = "queued"
-    step: int = 0
-    total_steps: int = 0
-    metrics: dict = field(default_factory=dict)  # name → [[step, value], …]
-    final: dict = field(default_factory=dict)
-    error: str | None = None
-    created: float = field(default_factory=time.time)
-    started: float | None = None
-    finished: float | None = None
-    has_model: bool = False
-    stop_requested: bool = False
-
-
-def _append(curve: list, point: list, state: dict) -> None:
-    """Add a point to a metric curve, keeping it to at most 2·CURVE_POINTS for a run of any length: one point in
-    every ``stride`` is kept (the stride doubles when the curve is full), evenly over the whole run, and the
-    newest point is always last. ``state`` is this curve's bookkeeping (points seen, stride)."""
-    if state.pop("extra", False):
-        curve.pop()  # the previous point was only kept because it was the newest
-    i = state["seen"] = state.get("seen", -1) + 1
-    stride = state.setdefault("stride", 1)
-    curve.append(point)
-    if i % stride:
-        state["extra"] = True
-    elif len(curve) >= 2 * CURVE_POINTS:
-        del curve[1::2]  # keeps every (2·stride)-th point seen; the newest goes back on the end
-        state["stride"] = 2 * stride
-        curve.append(point)
-        state["extra"] = True
-
-
-def _default_runs_dir() -> Path:
-    return Path(os.environ.get("NP_RUNS_DIR", checkpoint.ROOT / "runs"))
-
-
 class JobManager:
     def __init__(self, runs_dir: str | Path | None = None, max_running: int | None = None,
                  max_queued: int = 8, max_per_owner: int = 2, threads: int | None = None,
                  device: str | None = None):
-        self.runs_dir = Path(runs_dir) if runs_dir is not None else _default_runs_dir()
+        self.runs_dir = Path(runs_dir) if runs_dir is not None else records.default_runs_dir()
         cores = os.cpu_count() or 1
         self.max_running = max_running or int(os.environ.get("NP_MAX_RUNNING_JOBS", "1"))
         self.max_queued = max_queued
@@ -101,7 +49,7 @@ class JobManager:
         self._jobs: dict[str, Job] = {}
         self._queue: list[str] = []
         self._previews: dict[str, dict] = {}
-        self._curves: dict[tuple[str, str], dict] = {}  # (job id, metric) → its thinning state (see _append)
+        self._curves: dict[tuple[str, str], dict] = {}  # (job id, metric) → its thinning state (records.append_point)
         self._stops: dict[str, object] = {}
         self._procs: dict[str, object] = {}
         self._lock = threading.RLock()
@@ -263,9 +211,9 @@ class JobManager:
         args = (job.arch, models.get(job.arch).__name__, job.config, job.device, str(out_dir))
         if zerogpu.enabled():  # CUDA exists only inside a spaces.GPU call of this process: train in a thread
             messages, stop = queue.Queue(), threading.Event()
-            proc = _ThreadRun(zerogpu.gpu(_worker), args + (messages, stop, torch_threads()), f"job-{job.id}")
+            proc = _ThreadRun(zerogpu.gpu(worker.run), args + (messages, stop, torch_threads()), f"job-{job.id}")
         else:
-            proc = self._ctx.Process(target=_worker, name=f"job-{job.id}", daemon=True,
+            proc = self._ctx.Process(target=worker.run, name=f"job-{job.id}", daemon=True,
                                      args=args + (messages, stop, self.threads))
         job.state, job.started = "running", time.time()
         self._stops[job.id], self._procs[job.id] = stop, proc
@@ -314,11 +262,11 @@ class JobManager:
                 for step, metrics in payload["steps"]:
                     job.step = step
                     for name, value in metrics.items():
-                        _append(job.metrics.setdefault(name, []), [step, value],
+                        records.append_point(job.metrics.setdefault(name, []), [step, value],
                                 self._curves.setdefault((job.id, name), {}))
                 for step, metrics in payload["epochs"]:
                     for name, value in metrics.items():
-                        _append(job.metrics.setdefault(name, []), [step, value],
+                        records.append_point(job.metrics.setdefault(name, []), [step, value],
                                 self._curves.setdefault((job.id, name), {}))
                 if payload.get("preview"):
                     self._previews[job.id] = payload["preview"]
@@ -343,32 +291,12 @@ class JobManager:
         self._save(job)
 
     def _save(self, job: Job) -> None:
-        """job.json, written then renamed; a full disk loses the record, never the server."""
         self._version += 1
-        directory = self.runs_dir / job.id
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-            tmp = directory / ".job.json.tmp"
-            tmp.write_text(json.dumps(asdict(job)))
-            os.replace(tmp, directory / "job.json")
-        except OSError:
-            pass
+        records.save(self.runs_dir, job)
 
     def _load(self) -> None:
         """Jobs of earlier runs of the server: finished ones stay usable; interrupted ones failed."""
-        if not self.runs_dir.is_dir():
-            return
-        for path in sorted(self.runs_dir.glob("*/job.json")):
-            try:
-                data = json.loads(path.read_text())
-                job = Job(**{k: v for k, v in data.items() if k in Job.__dataclass_fields__})
-            except (OSError, ValueError, TypeError):
-                continue
-            if job.state in ACTIVE:
-                job.state, job.error = "failed", "interrupted: the server restarted while it ran"
-                job.finished = job.finished or time.time()
-                self._save(job)
-            job.has_model = job.has_model and (path.parent / "model" / checkpoint.WEIGHTS_FILE).is_file()
+        for job in records.load(self.runs_dir):
             self._jobs[job.id] = job
 
 
@@ -388,101 +316,3 @@ class _ThreadRun(threading.Thread):
 
     def kill(self) -> None:
         pass
-
-
-def _worker(arch_name: str, module_name: str, config: dict, device: str, out_dir: str, messages, stop,
-            threads: int) -> None:
-    """The job's own process: train with the engine, report progress, save the model, report the end.
-
-    The model module comes by its import path, resolved through the registry by the parent.
-    """
-    import importlib
-
-    import torch
-
-    from playground import engine
-
-    torch.set_num_threads(threads)
-    if not isinstance(stop, threading.Event):  # its own process: training yields the CPU to the web server
-        try:
-            os.nice(NICENESS)
-        except OSError:
-            pass
-    arch = importlib.import_module(module_name)
-    cfg = from_overrides(arch.Config, config)
-    model = arch.build(cfg)
-    buffer = {"steps": [], "epochs": [], "t": time.time(), "last_step": 0, "preview_t": 0.0}
-    preview = getattr(arch, "preview", None)
-
-    def flush(force=False):
-        now = time.time()
-        if force or now - buffer["t"] >= FLUSH_EVERY:
-            show = preview is not None and (force or now - buffer["preview_t"] >= PREVIEW_EVERY)
-            payload = {"steps": buffer["steps"], "epochs": buffer["epochs"], "preview": None}
-            if show:
-                was_training = model.training
-                with torch.no_grad():
-                    payload["preview"] = preview(model.eval())
-                model.train(was_training)
-                buffer["preview_t"] = now
-            messages.put(("progress", payload))
-            buffer.update(steps=[], epochs=[], t=time.time())
-
-    parent = os.getppid()
-
-    def on_step(step, total, metrics):
-        if os.getppid() != parent and not isinstance(stop, threading.Event):
-            os._exit(0)  # the server is gone (killed without a chance to stop us): no orphan keeps training
-        buffer["steps"].append((step, metrics))
-        buffer["last_step"] = step
-        flush()
-
-    def on_epoch(epoch, metrics):
-        buffer["epochs"].append((buffer["last_step"], metrics))
-        flush()  # with the next timed message: a toy run's epochs last milliseconds, and a message (and a
-        #          preview) for each one cost the server more than the training (bench/load.py)
-
-    def save(result_model, final) -> str | None:
-        """Save the model; None, or why it could not be saved (no path in it)."""
-        try:
-            checkpoint.save(Path(out_dir) / "model", arch_name, cfg, result_model.cpu(), metrics=final)
-            return None
-        except OSError as e:
-            return os.strerror(e.errno) if e.errno else type(e).__name__
-
-    try:
-        dev = engine.pick_device(device)
-
-        def on_start(total):
-            messages.put(("started", {"device": str(dev), "total_steps": total}))
-
-        result = engine.fit(arch, cfg, model=model, device=dev, on_step=on_step, on_epoch=on_epoch,
-                            should_stop=stop.is_set, on_start=on_start)
-        flush(force=True)
-        save_error = save(result.model, result.final) if result.steps > 0 else None
-        messages.put(("finished", {"final": result.final, "stopped": result.stopped,
-                                   "saved": result.steps > 0 and save_error is None, "save_error": save_error}))
-    except engine.NonFiniteLoss as e:
-        flush(force=True)
-        messages.put(("failed", {"error": f"training diverged: {e}"}))
-    except torch.cuda.OutOfMemoryError:
-        messages.put(("failed", {"error": "out of GPU memory: try a smaller batch size or model"}))
-    except MemoryError:
-        messages.put(("failed", {"error": "out of memory: try a smaller batch size or model"}))
-    except ValueError as e:
-        messages.put(("failed", {"error": str(e)}))
-    except Exception as e:  # never let a job's error escape as a traceback with paths in it
-        messages.put(("failed", {"error": f"training failed ({type(e).__name__})"}))
-
-
-_manager: JobManager | None = None
-_manager_lock = threading.Lock()
-
-
-def manager() -> JobManager:
-    """The server's one JobManager, made on first use."""
-    global _manager
-    with _manager_lock:
-        if _manager is None:
-            _manager = JobManager()
-        return _manager

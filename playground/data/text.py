@@ -22,11 +22,11 @@ import re
 import unicodedata
 from collections import Counter
 from functools import lru_cache
-from pathlib import Path
 
 import torch
 
-ASSETS = Path(__file__).resolve().parent / "assets"
+from playground.data import ASSETS
+
 CORPUS_FILE = ASSETS / "moby_dick.txt.gz"
 SPLITS = {"train": (0.0, 0.90), "val": (0.90, 0.95), "test": (0.95, 1.0)}
 MAX_PROMPT = 2000  # characters of a prompt that are read; the rest is cut off (with a notice)

@@ -1,0 +1,107 @@
+"""The body of a training job: train with the engine, report progress, save the model, report the end.
+
+It runs in a process of its own (or, on ZeroGPU, a thread of the server: see ``scheduler``) and talks to
+the scheduler only through ``messages``, a queue of ``(kind, payload)``: ``started`` (device, total
+steps), ``progress`` (batched steps and epochs, now and then a preview of the model), then ``finished``
+or ``failed`` with a readable reason. ``stop`` (an Event) ends the training at the next step; what was
+learned is still evaluated and saved.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+from playground import checkpoint
+from playground.config import from_overrides
+
+FLUSH_EVERY = 0.25  # seconds between progress messages from a job
+NICENESS = 10  # jobs run at a lower priority than the server, so answers stay quick while they train
+PREVIEW_EVERY = 2.0  # seconds between previews (a sample of text, a grid of images): they cost training time
+
+
+def run(arch_name: str, module_name: str, config: dict, device: str, out_dir: str, messages, stop,
+        threads: int) -> None:
+    """The job's own process: train with the engine, report progress, save the model, report the end.
+
+    The model module comes by its import path, resolved through the registry by the parent.
+    """
+    import importlib
+
+    import torch
+
+    from playground import engine
+
+    torch.set_num_threads(threads)
+    if not isinstance(stop, threading.Event):  # its own process: training yields the CPU to the web server
+        try:
+            os.nice(NICENESS)
+        except OSError:
+            pass
+    arch = importlib.import_module(module_name)
+    cfg = from_overrides(arch.Config, config)
+    model = arch.build(cfg)
+    buffer = {"steps": [], "epochs": [], "t": time.time(), "last_step": 0, "preview_t": 0.0}
+    preview = getattr(arch, "preview", None)
+
+    def flush(force=False):
+        now = time.time()
+        if force or now - buffer["t"] >= FLUSH_EVERY:
+            show = preview is not None and (force or now - buffer["preview_t"] >= PREVIEW_EVERY)
+            payload = {"steps": buffer["steps"], "epochs": buffer["epochs"], "preview": None}
+            if show:
+                was_training = model.training
+                with torch.no_grad():
+                    payload["preview"] = preview(model.eval())
+                model.train(was_training)
+                buffer["preview_t"] = now
+            messages.put(("progress", payload))
+            buffer.update(steps=[], epochs=[], t=time.time())
+
+    parent = os.getppid()
+
+    def on_step(step, total, metrics):
+        if os.getppid() != parent and not isinstance(stop, threading.Event):
+            os._exit(0)  # the server is gone (killed without a chance to stop us): no orphan keeps training
+        buffer["steps"].append((step, metrics))
+        buffer["last_step"] = step
+        flush()
+
+    def on_epoch(epoch, metrics):
+        buffer["epochs"].append((buffer["last_step"], metrics))
+        flush()  # with the next timed message: a toy run's epochs last milliseconds, and a message (and a
+        #          preview) for each one cost the server more than the training (bench/load.py)
+
+    def save(result_model, final) -> str | None:
+        """Save the model; None, or why it could not be saved (no path in it)."""
+        try:
+            checkpoint.save(Path(out_dir) / "model", arch_name, cfg, result_model.cpu(), metrics=final)
+            return None
+        except OSError as e:
+            return os.strerror(e.errno) if e.errno else type(e).__name__
+
+    try:
+        dev = engine.pick_device(device)
+
+        def on_start(total):
+            messages.put(("started", {"device": str(dev), "total_steps": total}))
+
+        result = engine.fit(arch, cfg, model=model, device=dev, on_step=on_step, on_epoch=on_epoch,
+                            should_stop=stop.is_set, on_start=on_start, evaluate=checkpoint.evaluator(arch))
+        flush(force=True)
+        save_error = save(result.model, result.final) if result.steps > 0 else None
+        messages.put(("finished", {"final": result.final, "stopped": result.stopped,
+                                   "saved": result.steps > 0 and save_error is None, "save_error": save_error}))
+    except engine.NonFiniteLoss as e:
+        flush(force=True)
+        messages.put(("failed", {"error": f"training diverged: {e}"}))
+    except torch.cuda.OutOfMemoryError:
+        messages.put(("failed", {"error": "out of GPU memory: try a smaller batch size or model"}))
+    except MemoryError:
+        messages.put(("failed", {"error": "out of memory: try a smaller batch size or model"}))
+    except ValueError as e:
+        messages.put(("failed", {"error": str(e)}))
+    except Exception as e:  # never let a job's error escape as a traceback with paths in it
+        messages.put(("failed", {"error": f"training failed ({type(e).__name__})"}))
