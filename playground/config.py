@@ -15,6 +15,8 @@ import dataclasses
 import math
 from typing import Any
 
+from playground.errors import UserError
+
 
 def bounded(default, lo, hi, help: str = "", ui: bool = True):
     """A numeric field valid in ``[lo, hi]``. ``ui=False`` keeps it out of the Train panel."""
@@ -80,10 +82,10 @@ def validate(cfg) -> None:
             if ok and f.type in ("int", int) and float(value) != int(value):
                 ok = False  # 2.5 epochs
             if not ok or not lo <= value <= hi:
-                raise ValueError(f"{f.name} must be a number in [{lo}, {hi}], got {value!r}")
+                raise UserError("setting_range", name=f.name, lo=lo, hi=hi, value=repr(value))
         if "choices" in f.metadata and value not in f.metadata["choices"]:
             valid = ", ".join(map(repr, f.metadata["choices"]))
-            raise ValueError(f"{f.name} must be one of {valid}, got {value!r}")
+            raise UserError("setting_choice", name=f.name, valid=valid, value=repr(value))
 
 
 def from_overrides(cls, overrides: dict[str, Any] | None = None, base=None):
@@ -95,7 +97,7 @@ def from_overrides(cls, overrides: dict[str, Any] | None = None, base=None):
     names = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(overrides) - set(names))
     if unknown:
-        raise ValueError(f"unknown setting(s) {', '.join(unknown)}; valid: {', '.join(names)}")
+        raise UserError("setting_unknown", names=', '.join(unknown), valid=', '.join(names))
     for key, value in overrides.items():  # JSON gives floats for ints; accept 3.0 for an int field
         if names[key].type in ("int", int) and isinstance(value, float) and value.is_integer():
             overrides[key] = int(value)

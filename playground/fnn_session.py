@@ -12,6 +12,7 @@ from __future__ import annotations
 from playground import engine
 from playground.data import points
 from playground.config import from_overrides
+from playground.errors import UserError
 from playground.models import mlp
 
 MAX_STEPS_PER_TICK = 60  # a tick's pass over the training points is cut here, so a redraw stays quick
@@ -71,7 +72,7 @@ def plan(overrides: dict, steps: int | None = None) -> tuple[mlp.Config, int]:
     else:
         cfg = from_overrides(mlp.Config, {"epochs": min(2000, -(-int(steps) // batches))}, base=cfg)
     if steps > MAX_FIT_STEPS:
-        raise ValueError(f"that is {steps} steps; at most {MAX_FIT_STEPS} (lower epochs or raise batch_size)")
+        raise UserError("fnn_too_long", steps=steps, max=MAX_FIT_STEPS)
     return cfg, steps
 
 

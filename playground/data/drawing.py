@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from playground.errors import UserError
+
 # Limits for images that arrive from users (uploads and the API).
 MAX_SIDE = 4096  # pixels; larger images are refused before decoding
 MIN_SIDE = 8  # pixels; anything smaller cannot hold a digit
@@ -32,12 +34,10 @@ ERRORS = {  # user-facing messages, by code (the UI translates them; see ui/i18n
 }
 
 
-class ImageError(ValueError):
+class ImageError(UserError):
     """An input that is not a usable image. ``code`` and ``params`` let the UI translate it."""
 
-    def __init__(self, code: str, **params):
-        self.code, self.params = code, params
-        super().__init__(ERRORS[code].format(**params))
+    messages = ERRORS
 
 
 class BlankImage(ImageError):

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from playground import checkpoint, models, zerogpu
 from playground.config import from_overrides
+from playground.errors import UserError
 from playground.jobs import records, worker
 from playground.jobs.records import ACTIVE, Job
 
@@ -30,7 +31,7 @@ DEVICES = ("auto", "cpu", "cuda")
 STOP_GRACE = 15.0  # seconds a stopped job may take to save its model before it is killed
 
 
-class JobError(ValueError):
+class JobError(UserError):
     """A request the job system refuses (unknown job, limits reached); the message is for the user."""
 
 
@@ -65,16 +66,15 @@ class JobManager:
         overrides = dict(overrides or {})
         device = overrides.pop("device", None) or device or self.device
         if device not in DEVICES:
-            raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {device!r}")
+            raise UserError("setting_device", valid=", ".join(DEVICES), value=repr(device))
         cfg = from_overrides(module.Config, overrides)  # ValueError naming the field and its range
         self._check_writable()
         with self._lock:
             active = [j for j in self._jobs.values() if j.state in ACTIVE]
             if owner and sum(j.owner == owner for j in active) >= self.max_per_owner:
-                raise JobError(f"you already have {self.max_per_owner} jobs queued or running; "
-                               "wait for one to finish or stop one")
+                raise JobError("job_per_owner", n=self.max_per_owner)
             if len(self._queue) >= self.max_queued:
-                raise JobError(f"the queue is full ({self.max_queued} jobs waiting); try again later")
+                raise JobError("job_queue_full", n=self.max_queued)
             job_id = f"{arch}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
             job = Job(id=job_id, arch=arch, config=asdict(cfg), owner=owner, device=device)
             self._jobs[job_id] = job
@@ -136,7 +136,7 @@ class JobManager:
         with self._lock:
             job = self._get(job_id)
             if not job.has_model:
-                raise JobError(f"job {job_id} has no trained model yet (state: {job.state})")
+                raise JobError("job_no_model", job=job_id, state=job.state)
             return self.runs_dir / job_id / "model"
 
     def load_model(self, job_id: str):
@@ -189,14 +189,12 @@ class JobManager:
                 f.write(b"\0" * 65536)  # a little room, not just an inode
             probe.unlink()
         except OSError as e:
-            raise JobError(f"training is unavailable right now: its storage cannot be written "
-                           f"({os.strerror(e.errno) if e.errno else type(e).__name__}); "
-                           "the pretrained models still work")
+            raise JobError("job_storage", why=os.strerror(e.errno) if e.errno else type(e).__name__)
 
     def _get(self, job_id) -> Job:
         job = self._jobs.get(job_id) if isinstance(job_id, str) else None
         if job is None:
-            raise JobError(f"unknown job {str(job_id)[:80]!r}")
+            raise JobError("job_unknown", job=repr(str(job_id)[:80]))
         return job
 
     def _schedule(self) -> None:

@@ -81,7 +81,8 @@ class Architecture(Protocol):
 
 
 def get(arch: str) -> ModuleType:
-    """The model module of ``arch``; ``ValueError`` listing the valid names otherwise."""
+    """The model module of ``arch``; a ``UserError`` (a ValueError) listing the valid names otherwise."""
     if arch not in ARCHS:
-        raise ValueError(f"unknown architecture {arch!r}; valid: {', '.join(ARCHS)}")
+        from playground.errors import UserError
+        raise UserError("arch_unknown", value=repr(arch), valid=", ".join(ARCHS))
     return importlib.import_module(ARCHS[arch])

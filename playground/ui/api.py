@@ -6,19 +6,21 @@ import json
 
 import gradio as gr
 
+from playground.ui.i18n import msg
+
 MAX_CONFIG_CHARS = 4000
 
 
-def parse_config(config, example: str) -> dict:
-    """A JSON object string (empty = {}) → dict; ``gr.Error`` saying what is wrong otherwise."""
+def parse_config(config, example: str, request: gr.Request | None = None) -> dict:
+    """A JSON object string (empty = {}) → dict; ``gr.Error`` saying what is wrong (in the page's language)."""
     if not isinstance(config, str) or len(config) > MAX_CONFIG_CHARS:
-        raise gr.Error(f"config must be a JSON object of at most {MAX_CONFIG_CHARS} characters")
+        raise gr.Error(msg("err.config_size", request, max=MAX_CONFIG_CHARS))
     try:
         value = json.loads(config) if config.strip() else {}
     except RecursionError:
-        raise gr.Error("config is nested too deeply to be a JSON object of settings")
+        raise gr.Error(msg("err.config_deep", request))
     except ValueError as e:
-        raise gr.Error(f"config is not valid JSON ({e.msg} at character {e.pos})")
+        raise gr.Error(msg("err.config_json", request, why=e.msg, pos=e.pos))
     if not isinstance(value, dict):
-        raise gr.Error(f"config must be a JSON object, e.g. {example}")
+        raise gr.Error(msg("err.config_object", request, example=example))
     return value

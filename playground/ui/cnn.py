@@ -73,7 +73,7 @@ def on_upload(path, session_models, request: gr.Request):
         return _empty(msg(f"err.{e.code}", request, **e.params))
 
 
-def classify_digit(image, session_models) -> dict:
+def classify_digit(image, session_models, request: gr.Request) -> dict:
     """API: an image file (PNG/JPEG/… of any size, any polarity) → {"label", "probabilities"}.
 
     Uses the session's chosen model (see /use_model), else the pretrained CNN.
@@ -81,7 +81,7 @@ def classify_digit(image, session_models) -> dict:
     try:
         digit = drawing.to_mnist(drawing.read_image(image))
     except drawing.ImageError as e:
-        raise gr.Error(str(e))
+        raise widgets.refusal(e, request)
     model, _ = _model(session_models)
     probs = cnn.predict(model, digit)
     return {"label": int(probs.argmax()), "probabilities": [float(p) for p in probs]}

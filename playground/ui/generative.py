@@ -260,14 +260,14 @@ def vae_decode(z: str, session_models) -> np.ndarray:
     return _big(vae.decode(model, vae.clip_z(values, cfg.latent)))
 
 
-def vae_encode(image, session_models) -> dict:
+def vae_encode(image, session_models, request: gr.Request) -> dict:
     """API: an image file of a digit (any size, any polarity) → {"mu": [...], "logvar": [...]}."""
     try:
         digit = drawing.to_mnist(drawing.read_image(image))
     except drawing.BlankImage:
-        raise gr.Error(msg("generative.blank"))
+        raise gr.Error(msg("generative.blank", request))
     except drawing.ImageError as e:
-        raise gr.Error(str(e))
+        raise widgets.refusal(e, request)
     model, *_ = _load("vae", session_models)
     mu, logvar = vae.encode(model, digit)
     return {"mu": [float(v) for v in mu], "logvar": [float(v) for v in logvar]}

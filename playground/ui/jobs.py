@@ -13,7 +13,7 @@ import gradio as gr
 from playground import jobs, models
 from playground.ui.live_chart import chart_labels, live_chart, payload
 from playground.ui.api import parse_config
-from playground.ui import i18n, train
+from playground.ui import i18n, train, widgets
 from playground.ui.i18n import msg, t
 
 COLUMNS = ("id", "arch", "state", "device", "progress", "acc", "settings", "started")
@@ -26,20 +26,20 @@ def _owner(request: gr.Request | None) -> str:
 def start_training(arch: str, config: str, request: gr.Request) -> str:
     """Start a job; config is a JSON object of overrides, e.g. {"epochs": 1}. Returns the job id."""
     if not isinstance(arch, str) or len(arch) > 40:
-        raise gr.Error(f"arch must be one of: {', '.join(models.ARCHS)}")
-    overrides = parse_config(config, '{"epochs": 1}')
+        raise gr.Error(msg("err.arch_text", request, valid=", ".join(models.ARCHS)))
+    overrides = parse_config(config, '{"epochs": 1}', request)
     try:
         return jobs.manager().start(arch.strip(), overrides, owner=_owner(request))
     except ValueError as e:
-        raise gr.Error(str(e))
+        raise widgets.refusal(e, request)
 
 
-def job_status(job_id: str) -> dict:
+def job_status(job_id: str, request: gr.Request) -> dict:
     """The job's state, device, progress, curves (metrics: name → [[step, value], …]) and error."""
     try:
         return jobs.manager().status(job_id)
     except jobs.JobError as e:
-        raise gr.Error(str(e))
+        raise widgets.refusal(e, request)
 
 
 def cancel_job(job_id: str, request: gr.Request) -> dict:
@@ -47,10 +47,10 @@ def cancel_job(job_id: str, request: gr.Request) -> dict:
     try:
         st = jobs.manager().status(job_id)
         if jobs.manager().owner(job_id) not in ("", _owner(request)):
-            raise jobs.JobError("this job was started by another session; only it can stop the job")
+            raise jobs.JobError("job_not_yours")
         return jobs.manager().cancel(job_id) if st["state"] in jobs.ACTIVE else st
     except jobs.JobError as e:
-        raise gr.Error(str(e))
+        raise widgets.refusal(e, request)
 
 
 def _rows(request: gr.Request | None) -> list[list]:

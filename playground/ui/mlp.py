@@ -66,22 +66,22 @@ def render(sess: dict, request: gr.Request | None):
 # The API
 
 
-def mlp_fit(config: str) -> dict:
+def mlp_fit(config: str, request: gr.Request) -> dict:
     """API: train a fresh network to the end, as JSON {"train_loss", "test_loss", "test_accuracy"}.
 
     config: a JSON object of the tab's settings (dataset, noise, n_layers, units, activation, lr,
     optimizer, features ["x", "y", …] or "x,y", epochs, …) or "steps" (1–5000) instead of epochs.
     The defaults are the tab's: 100 epochs of the spirals (2,200 steps).
     """
-    overrides = parse_config(config, '{"dataset": "xor", "steps": 500}')
+    overrides = parse_config(config, '{"dataset": "xor", "steps": 500}', request)
     steps = overrides.pop("steps", None)
     if steps is not None:
         top = fnn_session.MAX_FIT_STEPS
-        steps = widgets.number(steps, 1, top, whole=True, error=f"steps must be a whole number in [1, {top}], got {steps!r}")
+        steps = widgets.number(steps, 1, top, whole=True, error=msg("err.steps", request, max=top, value=repr(steps)))
     try:
         cfg, steps = fnn_session.plan(overrides, steps)
     except ValueError as e:
-        raise gr.Error(str(e))
+        raise widgets.refusal(e, request)
     return fnn_session.fit(cfg, steps)
 
 
@@ -151,7 +151,7 @@ def build(demo: gr.Blocks, session_models: gr.State) -> None:
         try:
             cfg = from_overrides(mlp.Config, overrides)
         except ValueError as e:
-            gr.Warning(msg("mlp.bad_settings", request, error=e))
+            gr.Warning(msg("mlp.bad_settings", request, error=widgets.refusal(e, request).message))
             return (gr.skip(),) * 8
         session = fnn_session.new_session(cfg)
         return (session, *render(session, request), mlp_code.script(cfg), gr.Timer(active=False),

@@ -17,7 +17,7 @@ from pathlib import Path
 import gradio as gr
 
 from playground import config, jobs, models
-from playground.ui import i18n, plots, session
+from playground.ui import i18n, plots, session, widgets
 from playground.ui.live_chart import chart_labels, live_chart, payload
 from playground.ui.i18n import msg, t
 
@@ -93,7 +93,7 @@ def use_model(job_id: str, session_models: dict | None, request: gr.Request):
     try:
         st, session_models = session.use_job(job_id, session_models)
     except jobs.JobError as e:  # an unknown job, or one without a model yet
-        raise gr.Error(str(e))
+        raise widgets.refusal(e, request)
     except session.ModelError:
         raise gr.Error(msg("train.damaged", request, job=job_id))
     acc = (st["final"] or {}).get("val_acc")
@@ -153,7 +153,7 @@ def build(arch: str, session_models: gr.State) -> None:
             job_id = jobs.manager().start(arch, overrides, owner=request.session_hash or "",
                                           device=values[device])
         except ValueError as e:
-            gr.Warning(str(e))
+            gr.Warning(widgets.refusal(e, request).message)
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         return job_id, -1, gr.Timer(active=True), gr.Button(interactive=True), gr.Button(interactive=False)
 

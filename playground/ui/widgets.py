@@ -12,6 +12,9 @@ import numbers
 import gradio as gr
 import numpy as np
 
+from playground.errors import UserError
+from playground.ui.i18n import msg
+
 CSS = """
 .np-map img { padding-top: 34px; object-fit: contain; }  /* keep the block label off the picture */
 .np-progress { height: 10px; border-radius: 5px; background: var(--neutral-200); overflow: hidden; }
@@ -103,3 +106,11 @@ def number(value, lo: float, hi: float, error: str, whole: bool = False) -> int 
     if whole and value != int(value):
         raise gr.Error(error)
     return int(value) if whole else float(value)
+
+
+def refusal(error: ValueError, request: gr.Request | None = None) -> gr.Error:
+    """The ``gr.Error`` that tells a person why ``error`` refused them, in the page's language: a
+    ``UserError`` (settings, jobs, pictures) by its code, any other ValueError in its own words."""
+    if isinstance(error, UserError):
+        return gr.Error(msg(f"err.{error.code}", request, **error.params))
+    return gr.Error(str(error))

@@ -1,9 +1,18 @@
-"""Error messages that any tab may show: bad images (the data layer's codes) and bad API settings."""
+"""Error messages that any tab may show, by code: bad pictures (``data.drawing``), refused settings and
+jobs (``playground.errors``), bad API arguments. The English of the first two is the code's own."""
 
+from playground import errors
 from playground.data import drawing
 
 EN = {
-    **{f"err.{code}": text for code, text in drawing.ERRORS.items()},  # the data layer says it in English
+    **{f"err.{code}": text for code, text in drawing.ERRORS.items()},
+    **{f"err.{code}": text for code, text in errors.MESSAGES.items()},
+    "err.config_size": "config must be a JSON object of at most {max} characters",
+    "err.config_deep": "config is nested too deeply to be a JSON object of settings",
+    "err.config_json": "config is not valid JSON ({why} at character {pos})",
+    "err.config_object": "config must be a JSON object, e.g. {example}",
+    "err.arch_text": "arch must be one of: {valid}",
+    "err.steps": "steps must be a whole number in [1, {max}], got {value}",
 }
 
 ZH = {
@@ -14,4 +23,22 @@ ZH = {
     "err.too_many_bytes": "文件太大（最大 {mb} MB）。",
     "err.no_image": "没有收到图片。",
     "err.internal": "出了点问题，请再试一次。",
+    "err.setting_range": "{name} 必须是 [{lo}, {hi}] 之间的数，收到的是 {value}",
+    "err.setting_choice": "{name} 必须是 {valid} 之一，收到的是 {value}",
+    "err.setting_unknown": "未知的设置：{names}；可用的设置：{valid}",
+    "err.setting_device": "device 必须是 {valid} 之一，收到的是 {value}",
+    "err.arch_unknown": "未知的网络结构 {value}；可选：{valid}",
+    "err.job_unknown": "没有这个任务：{job}",
+    "err.job_no_model": "任务 {job} 还没有训练好的模型（状态：{state}）",
+    "err.job_per_owner": "你已经有 {n} 个任务在排队或训练中；请等其中一个完成，或停止一个",
+    "err.job_queue_full": "队列已满（{n} 个任务在等待）；请稍后再试",
+    "err.job_storage": "现在无法训练：训练结果无法写入存储（{why}）；预训练模型仍然可以使用",
+    "err.job_not_yours": "这个任务是另一个会话启动的，只有它才能停止该任务",
+    "err.fnn_too_long": "这样需要 {steps} 步，最多 {max} 步（请减少轮数或增大批大小）",
+    "err.config_size": "config 必须是不超过 {max} 个字符的 JSON 对象",
+    "err.config_deep": "config 嵌套太深，不是一个设置用的 JSON 对象",
+    "err.config_json": "config 不是有效的 JSON（第 {pos} 个字符处：{why}）",
+    "err.config_object": "config 必须是一个 JSON 对象，例如 {example}",
+    "err.arch_text": "arch 必须是以下之一：{valid}",
+    "err.steps": "steps 必须是 [1, {max}] 之间的整数，收到的是 {value}",
 }
