@@ -31,32 +31,45 @@ def load_longrange(path: Path = LONGRANGE_FILE) -> dict | None:
         return None
 
 
-def run_longrange(lengths=LONGRANGE_LENGTHS, cells=longrange.CELLS, base: longrange.Config | None = None,
-                  on_run=None) -> dict:
-    """Train every (cell, length) pair with the same settings and seed; return the table.
+LONGRANGE_SEEDS = (0, 1, 2)  # every (cell, T) is trained with each; one seed could mislead
 
-    → {"config": base settings, "lengths": [...], "chance": 1/K,
-       "runs": [{"cell", "seq_len", "val_acc", "val_loss", "seconds", "steps",
+
+def run_longrange(lengths=LONGRANGE_LENGTHS, cells=longrange.CELLS, base: longrange.Config | None = None,
+                  seeds=LONGRANGE_SEEDS, on_run=None) -> dict:
+    """Train every (cell, length) pair with the same settings, once per seed; return the table.
+
+    → {"config": base settings, "lengths": [...], "chance": 1/K, "seeds": [...],
+       "runs": [{"cell", "seq_len", "seed", "val_acc", "val_loss", "seconds", "steps",
                  "grad_norm_init": [T floats], "grad_norm_trained": [T floats]}, ...]}
     ``on_run(run)`` is called after each run (for a progress line). Uses the engine like any training.
     """
     base = base or longrange.Config()
     runs = []
-    for cell in cells:
-        for T in lengths:
-            cfg = replace(base, cell=cell, seq_len=int(T))
-            torch.manual_seed(cfg.seed)
-            model = longrange.build(cfg)
-            init = longrange.grad_norms(model, cfg)
-            t0 = time.perf_counter()
-            result = engine.fit(longrange, cfg, model=model)
-            run = {"cell": cell, "seq_len": int(T), **result.final, "steps": result.steps,
-                   "seconds": round(time.perf_counter() - t0, 1),
-                   "grad_norm_init": [float(v) for v in init],
-                   "grad_norm_trained": [float(v) for v in longrange.grad_norms(result.model, cfg)]}
-            runs.append(run)
-            if on_run is not None:
-                on_run(run)
-    return {"config": {k: v for k, v in vars(base).items() if k not in ("cell", "seq_len")},
+    for seed, cell, T in ((s, c, T) for s in seeds for c in cells for T in lengths):
+        cfg = replace(base, cell=cell, seq_len=int(T), seed=int(seed))
+        torch.manual_seed(cfg.seed)
+        model = longrange.build(cfg)
+        init = longrange.grad_norms(model, cfg)
+        t0 = time.perf_counter()
+        result = engine.fit(longrange, cfg, model=model)
+        run = {"cell": cell, "seq_len": int(T), "seed": int(seed), **result.final, "steps": result.steps,
+               "seconds": round(time.perf_counter() - t0, 1),
+               "grad_norm_init": [float(v) for v in init],
+               "grad_norm_trained": [float(v) for v in longrange.grad_norms(result.model, cfg)]}
+        runs.append(run)
+        if on_run is not None:
+            on_run(run)
+    return {"config": {k: v for k, v in vars(base).items() if k not in ("cell", "seq_len", "seed")},
             "lengths": [int(T) for T in lengths], "cells": list(cells), "chance": 1 / base.n_symbols,
-            "runs": runs}
+            "seeds": [int(s) for s in seeds], "runs": runs}
+
+
+def summarize_longrange(results: dict) -> dict[tuple[str, int], dict]:
+    """(cell, T) → {"mean", "min", "max", "n"} of held-out accuracy over the stored runs (all seeds)."""
+    out = {}
+    for cell in results["cells"]:
+        for T in results["lengths"]:
+            accs = [r["val_acc"] for r in results["runs"] if r["cell"] == cell and r["seq_len"] == T]
+            if accs:
+                out[(cell, T)] = {"mean": sum(accs) / len(accs), "min": min(accs), "max": max(accs), "n": len(accs)}
+    return out

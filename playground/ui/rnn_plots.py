@@ -12,6 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from playground.experiments import summarize_longrange
 from playground.ui.plots import PALETTE, show_char
 
 FONT = dict(family="Inter, system-ui, sans-serif", size=12)
@@ -83,14 +84,22 @@ def state_heatmaps(chars: list[str], panels: list[tuple[str, str, np.ndarray]], 
 
 
 def accuracy_by_length(results: dict | None, labels: dict[str, str]) -> go.Figure:
-    """Recall accuracy vs sequence length, one line per cell, with the chance level."""
+    """Recall accuracy vs sequence length, one line per cell: the mean over its seeds, with a band from
+    the worst seed to the best, and the chance level."""
     fig = go.Figure()
     if results:
+        summary = summarize_longrange(results)
         for cell in results["cells"]:
-            runs = sorted((r for r in results["runs"] if r["cell"] == cell), key=lambda r: r["seq_len"])
-            fig.add_scatter(x=[r["seq_len"] for r in runs], y=[r["val_acc"] for r in runs], mode="lines+markers",
-                            name=CELL_NAMES[cell], line=dict(color=CELL_COLORS[cell], width=2.5, dash=DASH[cell]),
-                            hovertemplate=CELL_NAMES[cell] + " T=%{x}: %{y:.1%}<extra></extra>")
+            Ts = [T for T in results["lengths"] if (cell, T) in summary]
+            s = [summary[(cell, T)] for T in Ts]
+            fig.add_scatter(x=Ts + Ts[::-1], y=[v["max"] for v in s] + [v["min"] for v in s][::-1], fill="toself",
+                            fillcolor=CELL_COLORS[cell], opacity=0.15, line=dict(width=0), hoverinfo="skip",
+                            showlegend=False)
+            fig.add_scatter(x=Ts, y=[v["mean"] for v in s], mode="lines+markers", name=CELL_NAMES[cell],
+                            customdata=[[v["min"], v["max"], v["n"]] for v in s],
+                            line=dict(color=CELL_COLORS[cell], width=2.5, dash=DASH[cell]),
+                            hovertemplate=CELL_NAMES[cell] + " T=%{x}: %{y:.1%} (%{customdata[0]:.1%}–"
+                                          "%{customdata[1]:.1%}, %{customdata[2]} seeds)<extra></extra>")
         fig.add_hline(y=results["chance"], line_dash="dot", line_color="#94a3b8",
                       annotation_text=labels["chance"], annotation_position="bottom right")
     fig.update_yaxes(range=[0, 1.05], tickformat=".0%", title_text=labels["acc"])
@@ -101,12 +110,13 @@ def accuracy_by_length(results: dict | None, labels: dict[str, str]) -> go.Figur
 
 
 def grad_norm_per_step(results: dict | None, seq_len: int, when: str, labels: dict[str, str]) -> go.Figure:
-    """‖∂L/∂h_t‖ for t = 1 … seq_len, one line per cell, log scale."""
+    """‖∂L/∂h_t‖ for t = 1 … seq_len, one line per cell (its run with the first seed), log scale."""
     fig = go.Figure()
     if results:
         key = "grad_norm_trained" if when == "trained" else "grad_norm_init"
+        first = min(r.get("seed", 0) for r in results["runs"])
         for r in results["runs"]:
-            if r["seq_len"] != seq_len:
+            if r["seq_len"] != seq_len or r.get("seed", 0) != first:
                 continue
             y = np.asarray(r[key], dtype=float)
             y[y <= 0] = np.nan  # below float32's range (underflow to 0): a gap, as a log axis cannot show 0
@@ -120,13 +130,21 @@ def grad_norm_per_step(results: dict | None, seq_len: int, when: str, labels: di
 
 
 def accuracy_table(results: dict | None, header: str) -> str:
-    """Markdown: one row per cell, one column per sequence length."""
+    """Markdown: one row per cell (with its number of seeds), one column per sequence length: the mean
+    held-out accuracy over the seeds, and the worst and best seed."""
     if not results:
         return ""
-    acc = {(r["cell"], r["seq_len"]): r["val_acc"] for r in results["runs"]}
+    summary = summarize_longrange(results)
     rows = [f"| {header} | " + " | ".join(f"T = {T}" for T in results["lengths"]) + " |",
             "|---|" + "---:|" * len(results["lengths"])]
     for cell in results["cells"]:
-        rows.append(f"| {CELL_NAMES[cell]} | " + " | ".join(
-            f"{acc[(cell, T)]:.1%}" if (cell, T) in acc else "–" for T in results["lengths"]) + " |")
+        n = max((summary[(cell, T)]["n"] for T in results["lengths"] if (cell, T) in summary), default=0)
+        rows.append(f"| {CELL_NAMES[cell]} (n={n}) | " + " | ".join(
+            _mean_range(summary[(cell, T)]) if (cell, T) in summary else "–" for T in results["lengths"]) + " |")
     return "\n".join(rows)
+
+
+def _mean_range(s: dict) -> str:
+    if s["min"] == s["max"]:
+        return f"{s['mean']:.0%}"
+    return f"{s['mean']:.0%} ({s['min']:.0%}–{s['max']:.0%})"
