@@ -192,7 +192,7 @@ def _warp(x: torch.Tensor) -> torch.Tensor:
     return digits.augment(x, None, rotate=8, scale=0.08, shift=1.5, shear=0.1, thickness=0.2)
 
 
-EVAL_PER_CLASS = 50  # samples per class for the live class-accuracy check
+EVAL_PER_CLASS, EVAL_SEED = 100, 2026  # samples per class and their noise for the class-agreement check
 JUDGE = "cnn"  # the pretrained model whose reading of the samples is ``val_acc``; callers load and pass it
 
 
@@ -201,7 +201,7 @@ def evaluate(model: GAN, cfg: Config, split: str = "test", batch_size: int = 500
              judge: nn.Module | None = None) -> dict[str, float]:
     """D's loss on held-out digits vs fresh fakes (``val_loss``, log 4 ≈ 1.386 when D cannot tell),
     and, when a ``judge`` is given (a digit classifier: the pretrained CNN), ``val_acc``: the fraction of
-    500 samples (50 per class, fixed noise) that it reads as the class asked for."""
+    the samples of :func:`class_hits` that it reads as the class asked for."""
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
@@ -219,19 +219,22 @@ def evaluate(model: GAN, cfg: Config, split: str = "test", batch_size: int = 500
         n += len(y)
     out = {"val_loss": total / n}
     if judge is not None:
-        out["val_acc"] = class_accuracy(model, judge, EVAL_PER_CLASS)
+        out["val_acc"] = float(class_hits(model, judge).float().mean())
     model.train(was_training)
     return out
 
 
-def class_accuracy(model: GAN, judge: nn.Module, per_class: int, seed: int = 1) -> float:
-    """Fraction of ``per_class`` samples per class that ``judge`` (a digit classifier taking normalised
-    (N, 1, 28, 28) inputs, e.g. the pretrained CNN) reads as that class."""
+def class_hits(model: GAN, judge: nn.Module, per_class: int = EVAL_PER_CLASS, seed: int = EVAL_SEED) -> torch.Tensor:
+    """Which of ``per_class`` samples per class (noise of ``seed``) ``judge`` (a digit classifier taking
+    normalised (N, 1, 28, 28) inputs, e.g. the pretrained CNN) reads as their class → (10, per_class) bool.
+
+    The one measurement of how recognisable the GAN's digits are: training (``val_acc``), the tab and
+    the README's figure (``playground.figures``) all use these defaults."""
     y = torch.arange(N_CLASSES).repeat_interleave(per_class)
     images = sample(model, y.tolist(), seed=seed)  # (N, 28, 28)
     with torch.no_grad():
         logits = judge(digits.normalize(torch.from_numpy(images)).to(next(judge.parameters()).device))
-    return float((logits.argmax(1).cpu() == y).float().mean())
+    return (logits.argmax(1).cpu() == y).view(N_CLASSES, per_class)
 
 
 # -----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 
+from playground import figures
 from playground.data import drawing
 from playground.models import cnn
 from playground.ui import i18n, plots, session, train, widgets
@@ -26,7 +27,7 @@ def _model(session_models: dict | None, request: gr.Request | None = None):
     acc = chosen.meta["metrics"].get("val_acc", 0.0)
     if chosen.job:
         return chosen.model, msg("cnn.model_job", request, job=chosen.job, acc=acc)
-    return chosen.model, msg("cnn.model_pretrained", request, acc=acc)
+    return chosen.model, msg("cnn.model_pretrained", request, acc=figures.stored().get("cnn.held_out_acc", acc))
 
 
 def _analyse(ink: np.ndarray, session_models: dict | None, request: gr.Request | None):

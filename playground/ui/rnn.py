@@ -14,7 +14,7 @@ import time
 import gradio as gr
 import numpy as np
 
-from playground import experiments
+from playground import experiments, figures
 from playground.data import text
 from playground.models import charlm, longrange
 from playground.ui import i18n, rnn_plots, session, train, widgets
@@ -125,7 +125,7 @@ def on_continue(prompt, cell, impl, length, temperature, session_models, request
     generated = text.decode(out)
     heat_ids = ids or charlm.start_ids() + out
     status = msg("rnn.status_done", request, model=name, impl=msg(f"rnn.impl_{impl}", request), n=len(out),
-                 seconds=seconds, bpc=meta.get("metrics", {}).get("val_bpc", float("nan")))
+                 seconds=seconds)
     return (rnn_plots.continuation_html(text.decode(ids), generated),
             rnn_plots.next_char_bars(probs, text.vocab()),
             _heatmap(model, cfg, heat_ids, request),
@@ -225,13 +225,12 @@ def theory_markdown(lang: str) -> str:
 
 @i18n.computed("text.rnn_bpc")
 def bpc_markdown(lang: str) -> str:
-    """Validation bits per character of the three pretrained models (from their training runs)."""
-    cells = []
-    for cell in CELLS:
-        meta = _pretrained_meta(cell)
-        if meta and "val_bpc" in meta.get("metrics", {}):
-            cells.append(f"{rnn_plots.CELL_NAMES[cell]} **{meta['metrics']['val_bpc']:.2f}**")
-    cells.append(f"{msg('rnn.unigram', lang=lang)} **{text.unigram_bpc('val'):.2f}**")
+    """Test-split bits per character of every pretrained character model, as the README states them
+    (``playground.figures``: one protocol, the stored values that ``bench/figures.py`` re-derives)."""
+    stored = figures.stored()
+    names = [*((cell, rnn_plots.CELL_NAMES[cell]) for cell in CELLS), ("transformer", "Transformer"),
+             ("unigram", msg("rnn.unigram", lang=lang))]
+    cells = [f"{name} **{stored[f'bpc.{key}']:.2f}**" for key, name in names if f"bpc.{key}" in stored]
     return f"{msg('rnn.bpc_title', lang=lang)}: " + " · ".join(cells)
 
 

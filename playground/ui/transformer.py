@@ -6,6 +6,7 @@ import math
 
 import gradio as gr
 
+from playground import figures
 from playground.models import transformer as tr
 from playground.ui import i18n, plots, session, train, transformer_plots, widgets
 from playground.ui.i18n import msg, t
@@ -29,9 +30,9 @@ def _model(task: str, session_models: dict | None, request: gr.Request | None = 
                                accept=lambda cfg: cfg.task == task)
     if chosen.job:
         return chosen.model, msg("transformer.model_job", request, job=chosen.job)
-    m = chosen.meta.get("metrics", {})
-    return chosen.model, msg(f"transformer.model_{task}", request, bpc=m.get("val_bpc", float("nan")),
-                             acc=m.get("val_acc", 0.0))
+    stored = figures.stored()  # the figures the README states, one protocol for every character model
+    return chosen.model, msg(f"transformer.model_{task}", request, bpc=stored.get("bpc.transformer", float("nan")),
+                             acc=stored.get("reverse.exact_match", float("nan")))
 
 
 def _check_task(task, request) -> str:

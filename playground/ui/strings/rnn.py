@@ -22,8 +22,7 @@ EN = {
     "rnn.output_empty": "The continuation appears here: your text in grey, the model's in colour.",
     "rnn.probs": "Which character comes next? (top 15 after your text)",
     "rnn.status_ready": "Type a prompt and press **Continue the text**.",
-    "rnn.status_done": "{model} · {impl} · wrote {n} characters in {seconds:.2f} s · "
-                       "validation text: {bpc:.2f} bits per character.",
+    "rnn.status_done": "{model} · {impl} · wrote {n} characters in {seconds:.2f} s.",
     "rnn.model_pretrained": "pretrained {cell}",
     "rnn.model_job": "your job {job} ({cell})",
     "rnn.no_own_model": "You have not chosen a trained model yet (train one below and press *Use this model*); "
@@ -51,7 +50,9 @@ EN = {
     "rnn.panel_z": "update gate z (share kept)",
     "rnn.panel_n": "candidate n (h̃)",
     "rnn.hover": "character {char} (position {t})<br>unit {unit}: {value}",
-    "rnn.bpc_title": "Bits per character on the whole validation text (lower is better)",
+    "rnn.bpc_title": "Bits per character on the held-out test text, the last 5 % of the book (lower is better; the "
+                     "recurrent models carry their state through the whole text, the Transformer reads it through "
+                     "its 64-character window moved 32 characters at a time)",
     "rnn.unigram": "unigram baseline",
     "rnn.counted": "counted",
     "rnn.gates": "Why gates matter: remember the first symbol",
@@ -117,7 +118,7 @@ ZH = {
     "rnn.output_empty": "续写结果显示在这里：灰色是你的文本，彩色是模型写的。",
     "rnn.probs": "下一个字符是什么？（你的文本之后概率最高的 15 个）",
     "rnn.status_ready": "输入提示后点击 **续写**。",
-    "rnn.status_done": "{model} · {impl} · 用 {seconds:.2f} 秒写了 {n} 个字符 · 验证文本每字符 {bpc:.2f} 比特。",
+    "rnn.status_done": "{model} · {impl} · 用 {seconds:.2f} 秒写了 {n} 个字符。",
     "rnn.model_pretrained": "预训练 {cell}",
     "rnn.model_job": "你的任务 {job}（{cell}）",
     "rnn.no_own_model": "你还没有选择训练好的模型（在下方训练一个并点击 *使用这个模型*）；现在显示预训练的 LSTM。",
@@ -143,7 +144,8 @@ ZH = {
     "rnn.panel_z": "更新门 z（保留比例）",
     "rnn.panel_n": "候选状态 n（h̃）",
     "rnn.hover": "字符 {char}（位置 {t}）<br>单元 {unit}：{value}",
-    "rnn.bpc_title": "整个验证文本上的每字符比特数（越低越好）",
+    "rnn.bpc_title": "留出的测试文本（全书最后 5%）上的每字符比特数（越低越好；循环模型的状态贯穿整个文本，"
+                     "Transformer 用 64 个字符的窗口、每次移动 32 个字符来读）",
     "rnn.unigram": "一元模型基线",
     "rnn.counted": "实际计数",
     "rnn.gates": "门为什么重要：记住第一个符号",

@@ -32,7 +32,8 @@ EN = {
     "transformer.json": "API answer (JSON)",
     "transformer.status_ready": "Type something to begin.",
     "transformer.status": "Model: {model} · {n} tokens · {layers} layers × {heads} heads.",
-    "transformer.model_text": "pretrained text Transformer ({bpc:.2f} bits per character on held-out text)",
+    "transformer.model_text": "pretrained text Transformer ({bpc:.2f} bits per character on the held-out test text, "
+                              "64-character window moved 32 at a time)",
     "transformer.model_reverse": "pretrained reverse Transformer ({acc:.1%} exact match on held-out sequences)",
     "transformer.model_job": "your job {job}",
     "transformer.err_empty": "The text is empty: type a few characters first.",
@@ -105,7 +106,7 @@ ZH = {
     "transformer.json": "API 结果（JSON）",
     "transformer.status_ready": "输入一些文字开始。",
     "transformer.status": "模型：{model} · {n} 个 token · {layers} 层 × {heads} 个头。",
-    "transformer.model_text": "预训练文本 Transformer（留出文本上每字符 {bpc:.2f} 比特）",
+    "transformer.model_text": "预训练文本 Transformer（留出测试文本上每字符 {bpc:.2f} 比特，64 字符窗口、每次移动 32 个字符）",
     "transformer.model_reverse": "预训练倒序 Transformer（留出序列完全匹配率 {acc:.1%}）",
     "transformer.model_job": "你的训练任务 {job}",
     "transformer.err_empty": "文字为空：请先输入几个字符。",

@@ -1,0 +1,227 @@
+"""Every figure a page or the README states: how each is measured (one protocol each) and its stored value.
+
+The stored values live in ``pretrained/figures.json``. Pages read them with :func:`stored`, the README's
+figure tables are rendered from them (:func:`readme_blocks`; a test holds the README to them), and
+:func:`check` recomputes each figure from the shipped weights and data and names those that moved
+beyond their tolerance. ``python bench/figures.py`` runs the check; see its docstring.
+
+Protocols (the same for every model a learner compares):
+- **bits per character**: on the held-out *test* split (the last 5 % of Moby-Dick), every character
+  scored once. Recurrent models read it in one pass with their state carried from the first character
+  to the last; the Transformer, whose context is 64 characters, reads it through a sliding window moved
+  32 characters at a time, so every prediction after the first window sees at least 32 characters; the
+  unigram baseline has no context (character frequencies of the training split).
+- **held-out digits**: the 2,000 bundled MNIST digits never used in training (``data`` split "test").
+- **GAN agreement**: ``gan.class_hits``: 100 samples per class from the noise of seed 2026, read by the
+  pretrained CNN (the same check a GAN job reports as ``val_acc``).
+- **delayed recall**: held-out accuracy of every (cell, T) trained with the stored recipe over several
+  seeds; the figure is the mean over the stored runs (``pretrained/longrange/results.json``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+STORE = ROOT / "pretrained" / "figures.json"
+
+TRANSFORMER_STRIDE = 32  # half the Transformer's 64-character context
+FNN_SEEDS = (0, 1, 2)  # the FNN's default result over three seeds (one run could mislead)
+VAE_K = 100  # importance samples per digit for the NLL estimate
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    measure: Callable[[], float]
+    tolerance: float  # |recomputed − stored| allowed; 0 for counts
+    quick: bool  # recomputed by the CI test (the rest by `python bench/figures.py`)
+    what: str
+
+
+FIGURES: dict[str, Figure] = {}
+
+
+def _figure(name: str, tolerance: float, what: str, quick: bool = True):
+    def register(fn):
+        FIGURES[name] = Figure(name, fn, tolerance, quick, what)
+        return fn
+    return register
+
+
+def _params(model) -> float:
+    return float(sum(p.numel() for p in model.parameters()))
+
+
+def _pretrained(name: str):
+    from playground import checkpoint
+    return checkpoint.pretrained(name)
+
+
+# -----------------------------------------------------------------------------
+# The figures. Each is registered with its tolerance: counts and deterministic evaluations must match
+# to their last shown digit; sampled estimates (the VAE's) to a tenth of a nat.
+
+@_figure("cnn.held_out_acc", 0.0005, "pretrained CNN, accuracy on the 2,000 held-out digits")
+def _cnn_acc():
+    from playground.models import cnn
+    model, cfg, _ = _pretrained("cnn")
+    return cnn.evaluate(model, cfg)["val_acc"]
+
+
+@_figure("cnn.params", 0, "pretrained CNN, parameters")
+def _cnn_params():
+    return _params(_pretrained("cnn")[0])
+
+
+def _charlm_bpc(cell: str) -> float:
+    from playground.models import charlm
+    return charlm.bpc(_pretrained(f"charlm_{cell}")[0], "test")
+
+
+for _cell in ("rnn", "lstm", "gru"):
+    _figure(f"bpc.{_cell}", 0.005, f"{_cell.upper()} character model, bits/char on the test split "
+            "(state carried)")(lambda cell=_cell: _charlm_bpc(cell))
+    _figure(f"params.{_cell}", 0, f"{_cell.upper()} character model, parameters")(
+        lambda cell=_cell: _params(_pretrained(f"charlm_{cell}")[0]))
+
+
+@_figure("bpc.unigram", 0.005, "unigram baseline (training-split frequencies), bits/char on the test split")
+def _unigram():
+    from playground.data import text
+    return text.unigram_bpc("test")
+
+
+@_figure("bpc.transformer", 0.005, "Transformer, bits/char on the test split (64-character window, stride 32)",
+         quick=False)
+def _transformer_bpc():
+    from playground.models import transformer as tr
+    model, cfg, _ = _pretrained("transformer_text")
+    return tr.bpc(model, "test", stride=TRANSFORMER_STRIDE)
+
+
+@_figure("params.transformer_text", 0, "Transformer (text), parameters")
+def _tr_text_params():
+    return _params(_pretrained("transformer_text")[0])
+
+
+@_figure("params.transformer_reverse", 0, "Transformer (reverse), parameters")
+def _tr_rev_params():
+    return _params(_pretrained("transformer_reverse")[0])
+
+
+@_figure("reverse.exact_match", 0.0005, "Transformer (reverse), exact match on the 2,000 held-out sequences")
+def _reverse():
+    from playground.models import transformer as tr
+    model, cfg, _ = _pretrained("transformer_reverse")
+    return tr.task_accuracy(model, tr.held_out_sequences(cfg))[1]
+
+
+def _vae(name: str, what: str) -> float:
+    from playground.models import vae
+    model, cfg, _ = _pretrained(name)
+    return vae.evaluate(model, cfg)["val_loss"] if what == "elbo" else vae.importance_nll(model, k=VAE_K)
+
+
+for _name, _latent in (("vae", "2-D"), ("vae20", "20-D")):
+    _figure(f"{_name}.neg_elbo", 0.1, f"VAE {_latent}, held-out −ELBO (nats)")(lambda n=_name: _vae(n, "elbo"))
+    _figure(f"{_name}.nll_k{VAE_K}", 0.1, f"VAE {_latent}, held-out NLL by importance sampling, k={VAE_K} (nats)",
+            quick=False)(lambda n=_name: _vae(n, "nll"))
+
+
+def _gan_hits():
+    from playground.models import gan
+    return gan.class_hits(_pretrained("gan")[0], _pretrained("cnn")[0]).float()  # (10, per class)
+
+
+@_figure("gan.agreement", 0.0005, "cGAN, share of 1,000 samples the CNN reads as the digit asked for")
+def _gan_agreement():
+    return float(_gan_hits().mean())
+
+
+@_figure("gan.agreement_worst_class", 0.0005, "cGAN, the same for its worst digit")
+def _gan_worst():
+    return float(_gan_hits().mean(1).min())
+
+
+@lru_cache(maxsize=None)
+def _fnn(seed: int) -> float:
+    from playground import fnn_session
+    cfg, steps = fnn_session.plan({"seed": seed})
+    return fnn_session.fit(cfg, steps)["test_accuracy"]
+
+
+@_figure("fnn.spirals_mean", 0.0005, f"FNN defaults on the spirals, test accuracy, mean of seeds {FNN_SEEDS}",
+         quick=False)
+def _fnn_mean():
+    return statistics.mean(_fnn(s) for s in FNN_SEEDS)
+
+
+@_figure("fnn.spirals_min", 0.0005, f"FNN defaults on the spirals, test accuracy, worst of seeds {FNN_SEEDS}",
+         quick=False)
+def _fnn_min():
+    return min(_fnn(s) for s in FNN_SEEDS)
+
+
+def _recall(cell: str, T: int) -> float:
+    from playground import experiments
+    return experiments.summarize_longrange(experiments.load_longrange())[(cell, T)]["mean"]
+
+
+for _cell in ("rnn", "lstm", "gru"):
+    for _T in (10, 25, 50, 100):
+        _figure(f"recall.{_cell}.T{_T}", 0.0005, f"delayed recall, {_cell.upper()} at T={_T}, mean held-out "
+                "accuracy over the stored seeds")(lambda cell=_cell, T=_T: _recall(cell, T))
+
+
+# -----------------------------------------------------------------------------
+# Stored values and the check
+
+
+@lru_cache(maxsize=1)
+def stored() -> dict[str, float]:
+    """The stored value of every figure (what pages and the README show); {} when the file is missing."""
+    try:
+        return json.loads(STORE.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def measure(names=None, quick: bool = False, on_figure=None) -> dict[str, float]:
+    """Recompute figures from the shipped weights and data → {name: value}."""
+    out = {}
+    for name, fig in FIGURES.items():
+        if (names is None or name in names) and (fig.quick or not quick):
+            out[name] = float(fig.measure())
+            if on_figure is not None:
+                on_figure(name, out[name])
+    return out
+
+
+def stale(values: dict[str, float]) -> list[str]:
+    """Names whose recomputed value differs from the stored one beyond its tolerance (or is not stored)."""
+    store = stored()
+    return [name for name, v in values.items()
+            if name not in store or not math.isfinite(v) or abs(v - store[name]) > FIGURES[name].tolerance + 1e-12]
+
+
+def recall_seeds() -> dict[str, int]:
+    """Seeds per cell in the stored delayed-recall runs."""
+    from playground import experiments
+    results = experiments.load_longrange() or {"runs": []}
+    seeds: dict[str, set] = {}
+    for r in results["runs"]:
+        seeds.setdefault(r["cell"], set()).add(r.get("seed", 0))
+    return {cell: len(s) for cell, s in seeds.items()}
+
+
+def write(values: dict[str, float]) -> None:
+    """Store ``values`` (merged into what is stored) as the figures pages and the README show."""
+    STORE.write_text(json.dumps({**stored(), **values}, indent=1, sort_keys=True) + "\n")
+    stored.cache_clear()
