@@ -59,6 +59,10 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--longrange", action="store_true", help="run the delayed-recall experiment first")
     p.add_argument("--no-bpc", action="store_true", help="only the long-range part (no pretrained models needed)")
+    p.add_argument("--seeds", default="0,1,2", help="seeds of the long-range runs (comma-separated)")
+    p.add_argument("--cells", default="rnn,lstm,gru", help="cells of the long-range runs (comma-separated)")
+    p.add_argument("--add", action="store_true", help="add these runs to the stored table (more seeds where "
+                   "they disagree) instead of replacing it")
     args = p.parse_args()
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
 
@@ -68,9 +72,15 @@ def main() -> int:
                   f"({r['steps']} steps, {r['seconds']} s)", flush=True)
 
         t0 = time.perf_counter()
-        table = experiments.run_longrange(on_run=on_run)
+        seeds = [int(v) for v in args.seeds.split(",")]
+        table = experiments.run_longrange(cells=args.cells.split(","), seeds=seeds, on_run=on_run)
+        old = experiments.load_longrange() if args.add else None
+        if old:
+            keep = [r for r in old["runs"] if (r["cell"], r.get("seed", 0)) not in
+                    {(r["cell"], r["seed"]) for r in table["runs"]}]
+            table = {**old, "runs": keep + table["runs"], "seeds": sorted({r.get("seed", 0) for r in keep + table["runs"]})}
         table["seconds"] = round(time.perf_counter() - t0, 1)
-        table["command"] = "OMP_NUM_THREADS=1 python bench/rnn.py --longrange"
+        table["command"] = "OMP_NUM_THREADS=1 python bench/rnn.py --longrange " + " ".join(sys.argv[2:])
         experiments.LONGRANGE_FILE.parent.mkdir(parents=True, exist_ok=True)
         experiments.LONGRANGE_FILE.write_text(json.dumps(table) + "\n")
 
@@ -80,10 +90,11 @@ def main() -> int:
         result.update(generation_ratio())
     table = experiments.load_longrange()
     if table:
-        result["longrange_acc"] = {f"{r['cell']}@{r['seq_len']}": round(r["val_acc"], 3) for r in table["runs"]}
+        result["longrange_acc"] = {f"{c}@{T}": {k: round(v, 3) for k, v in s.items()}
+                                   for (c, T), s in experiments.summarize_longrange(table).items()}
         result["longrange_grad_ratio_init"] = {  # ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖ at the longest length, at initialisation
             r["cell"]: r["grad_norm_init"][0] / r["grad_norm_init"][-1]
-            for r in table["runs"] if r["seq_len"] == max(table["lengths"])}
+            for r in table["runs"] if r["seq_len"] == max(table["lengths"]) and r.get("seed", 0) == 0}
     if not args.no_bpc:
         result["lstm_and_gru_beat_rnn_and_unigram"] = all(
             result[f"{c}_bpc"] < min(result["rnn_bpc"], result["unigram_bpc"]) for c in ("lstm", "gru"))

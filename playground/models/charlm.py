@@ -62,12 +62,12 @@ class Config:
                                  ui=False)
     block: int = bounded(64, 8, 512, "characters per training window (truncated backprop through time)")
     optimizer: str = trainer("optimizer", "adamw")
-    lr: float = trainer("lr", 6e-3)
+    lr: float = trainer("lr", 1e-2)  # the recipe of the pretrained RNN, LSTM and GRU
     weight_decay: float = trainer("weight_decay", 0.0, help="AdamW weight decay")
     clip: float = trainer("clip", 1.0, help="clip the gradient norm to this (0 = off); RNNs need it", ui=True)
     batch_size: int = trainer("batch_size", 64, lo=1, hi=512, help="windows per step")
     steps: int = trainer("steps", 300, help="steps per epoch (each draws fresh random windows)")
-    epochs: int = trainer("epochs", 8, help="epochs; the validation text is scored after each")
+    epochs: int = trainer("epochs", 12, help="epochs; the validation text is scored after each")
     seed: int = trainer("seed", 0, help="random seed (windows and weights)")
 
 
