@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,20 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 ARTIFACTS = ROOT / "test-artifacts"
+UPLOAD_LIMIT = 10 * 1024 * 1024  # bytes: the documented upload limit (app.MAX_FILE_SIZE = "10mb", the README)
+
+
+def padded_png(png: bytes, size: int) -> bytes:
+    """A valid PNG of exactly ``size`` bytes showing the same picture as ``png``: the padding is a private
+    ancillary chunk ("prVt") before IEND, which decoders skip."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[-12:-8] == b"\x00\x00\x00\x00" and png[-8:-4] == b"IEND"
+    n = size - len(png) - 12  # a chunk: length, type, data, CRC
+    assert n >= 0, f"a PNG of {len(png)} bytes cannot be padded to {size}"
+    body = b"prVt" + b"\x00" * n
+    chunk = struct.pack(">I", n) + body + struct.pack(">I", zlib.crc32(body))
+    out = png[:-12] + chunk + png[-12:]
+    assert len(out) == size
+    return out
 
 
 def _free_port() -> int:
