@@ -73,6 +73,22 @@ def new_client(app_url):
     return Client(app_url, verbose=False)
 
 
+EXPECT_TIMEOUT_MS = 60_000  # a guard against a hang: every expect() waits on a state, on a busy 2-core machine too
+
+
+def playwright_expect():
+    """Playwright's ``expect`` for a browser test module (call it at module level). Without playwright the
+    module is skipped on a developer's machine and fails in CI, where browser tests must run."""
+    try:
+        from playwright.sync_api import expect
+    except ImportError as e:
+        if IN_CI:
+            pytest.fail(f"playwright is missing in CI ({e}): requirements-dev.txt must install it", pytrace=False)
+        pytest.skip("browser tests need playwright (pip install -r requirements-dev.txt)", allow_module_level=True)
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+    return expect
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():

@@ -4,8 +4,10 @@ import re
 
 import pytest
 
+from conftest import playwright_expect
+
 pytestmark = pytest.mark.browser
-expect = pytest.importorskip("playwright.sync_api").expect
+expect = playwright_expect()
 
 # Strokes in units of the drawing area's half-width, from its centre: what a person does with a mouse.
 STROKES = {

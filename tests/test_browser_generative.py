@@ -4,8 +4,10 @@ import re
 
 import pytest
 
+from conftest import playwright_expect
+
 pytestmark = pytest.mark.browser
-expect = pytest.importorskip("playwright.sync_api").expect
+expect = playwright_expect()
 
 
 def open_vae(page, url):

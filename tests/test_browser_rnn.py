@@ -2,12 +2,13 @@
 
 import pytest
 
+from conftest import IN_CI, playwright_expect
 from playground import checkpoint
 
 pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not (checkpoint.PRETRAINED / "charlm_lstm").is_dir(),
+              pytest.mark.skipif(not IN_CI and not (checkpoint.PRETRAINED / "charlm_lstm").is_dir(),
                                  reason="pretrained char models not built yet")]
-expect = pytest.importorskip("playwright.sync_api").expect
+expect = playwright_expect()
 
 
 def open_rnn_tab(page, url):
