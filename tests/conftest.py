@@ -73,7 +73,7 @@ def new_client(app_url):
     return Client(app_url, verbose=False)
 
 
-EXPECT_TIMEOUT_MS = 60_000  # a guard against a hang: every expect() waits on a state, on a busy 2-core machine too
+EXPECT_TIMEOUT_MS = 60_000  # a guard against a hang: browser waits end on a state, on a busy 2-core machine too
 
 
 def playwright_expect():
@@ -111,7 +111,7 @@ def browser():
 def page(browser, request):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
     pg = context.new_page()
-    pg.set_default_timeout(30_000)
+    pg.set_default_timeout(EXPECT_TIMEOUT_MS)  # actions and waits too: a guard against a hang, not a deadline
     yield pg
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
