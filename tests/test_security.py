@@ -5,6 +5,7 @@ import io
 import json
 import os
 import re
+import subprocess
 import urllib.error
 import urllib.request
 
@@ -38,8 +39,14 @@ def test_pretrained_models_are_safetensors_and_json_only():
         assert names - {"config.json", "model.safetensors", "results.json"} == set(), f"{d.name}: {names}"
         if "model.safetensors" in names:
             assert checkpoint.read_meta(d)["arch"] in models.ARCHS
-    weights = [p for p in ROOT.rglob("*") if p.suffix in (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin")
-               and ".git" not in p.parts and "runs" not in p.parts]
+    # what the project ships: the files git tracks (a clone's .venv/, runs/ and caches are not ours), and
+    # whatever is in pretrained/, tracked or not (a model written there by hand would be served)
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    shipped = {ROOT / name for name in tracked.decode().split("\0") if name}
+    assert ROOT / "app.py" in shipped, "git ls-files did not list the project"
+    shipped |= {p for p in checkpoint.PRETRAINED.rglob("*") if p.is_file()}
+    weights = sorted(str(p.relative_to(ROOT)) for p in shipped
+                     if p.suffix in (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin"))
     assert not weights, weights
 
 
