@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,20 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 ARTIFACTS = ROOT / "test-artifacts"
+UPLOAD_LIMIT = 10 * 1024 * 1024  # bytes: the documented upload limit (app.MAX_FILE_SIZE = "10mb", the README)
+
+
+def padded_png(png: bytes, size: int) -> bytes:
+    """A valid PNG of exactly ``size`` bytes showing the same picture as ``png``: the padding is a private
+    ancillary chunk ("prVt") before IEND, which decoders skip."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[-12:-8] == b"\x00\x00\x00\x00" and png[-8:-4] == b"IEND"
+    n = size - len(png) - 12  # a chunk: length, type, data, CRC
+    assert n >= 0, f"a PNG of {len(png)} bytes cannot be padded to {size}"
+    body = b"prVt" + b"\x00" * n
+    chunk = struct.pack(">I", n) + body + struct.pack(">I", zlib.crc32(body))
+    out = png[:-12] + chunk + png[-12:]
+    assert len(out) == size
+    return out
 
 
 def _free_port() -> int:
@@ -57,6 +73,22 @@ def new_client(app_url):
     return Client(app_url, verbose=False)
 
 
+EXPECT_TIMEOUT_MS = 60_000  # a guard against a hang: browser waits end on a state, on a busy 2-core machine too
+
+
+def playwright_expect():
+    """Playwright's ``expect`` for a browser test module (call it at module level). Without playwright the
+    module is skipped on a developer's machine and fails in CI, where browser tests must run."""
+    try:
+        from playwright.sync_api import expect
+    except ImportError as e:
+        if IN_CI:
+            pytest.fail(f"playwright is missing in CI ({e}): requirements-dev.txt must install it", pytrace=False)
+        pytest.skip("browser tests need playwright (pip install -r requirements-dev.txt)", allow_module_level=True)
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+    return expect
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
@@ -79,7 +111,7 @@ def browser():
 def page(browser, request):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
     pg = context.new_page()
-    pg.set_default_timeout(30_000)
+    pg.set_default_timeout(EXPECT_TIMEOUT_MS)  # actions and waits too: a guard against a hang, not a deadline
     yield pg
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:

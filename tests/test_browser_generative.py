@@ -4,16 +4,18 @@ import re
 
 import pytest
 
+from conftest import playwright_expect
+
 pytestmark = pytest.mark.browser
-expect = pytest.importorskip("playwright.sync_api").expect
+expect = playwright_expect()
 
 
 def open_vae(page, url):
     page.goto(url)
     page.get_by_role("tab", name="AE · VAE · GAN").click()
     img = page.locator("#vae-decoded img")
-    expect(img).to_be_visible(timeout=60_000)
-    expect(page.locator("#vae-map img")).to_be_visible(timeout=60_000)
+    expect(img).to_be_visible()
+    expect(page.locator("#vae-map img")).to_be_visible()
     return img
 
 
@@ -21,10 +23,10 @@ def test_moving_a_latent_slider_changes_the_decoded_digit(page, app_url):
     img = open_vae(page, app_url)
     before = img.get_attribute("src")
     page.locator("#vae-z0 input[type=range]").fill("2.5")
-    expect(img).not_to_have_attribute("src", before, timeout=30_000)
+    expect(img).not_to_have_attribute("src", before)
     after = img.get_attribute("src")
     page.locator("#vae-z1 input[type=range]").fill("-2")
-    expect(img).not_to_have_attribute("src", after, timeout=30_000)
+    expect(img).not_to_have_attribute("src", after)
 
 
 def test_clicking_the_latent_map_sets_the_sliders(page, app_url):
@@ -34,23 +36,22 @@ def test_clicking_the_latent_map_sets_the_sliders(page, app_url):
     vmap.click(position={"x": box["width"] * 0.9, "y": box["height"] * 0.1})  # top right: z₁ > 0, z₂ > 0
     z1 = page.locator("#vae-z0 input[type=number]")
     z2 = page.locator("#vae-z1 input[type=number]")
-    expect(z1).to_have_value(re.compile(r"^2\.\d+$"), timeout=30_000)
-    expect(z2).to_have_value(re.compile(r"^2\.\d+$"), timeout=30_000)
+    expect(z1).to_have_value(re.compile(r"^2\.\d+$"))
+    expect(z2).to_have_value(re.compile(r"^2\.\d+$"))
 
 
 def test_drawing_a_digit_shows_its_encoding_and_reconstruction(page, app_url):
     open_vae(page, app_url)
     canvas = page.locator("#vae-canvas canvas").first
     canvas.scroll_into_view_if_needed()
-    expect(page.locator('#vae-canvas button[aria-label="Brush"]')).to_have_class(re.compile("highlight"),
-                                                                                 timeout=30_000)
+    expect(page.locator('#vae-canvas button[aria-label="Brush"]')).to_have_class(re.compile("highlight"))
     box = canvas.bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(cx, cy - 50)
     page.mouse.down()
     page.mouse.move(cx, cy + 50, steps=12)
     page.mouse.up()
-    expect(page.locator("#vae-status")).to_contain_text("Encoded", timeout=30_000)
+    expect(page.locator("#vae-status")).to_contain_text("Encoded")
     expect(page.locator("#vae-recon img")).to_be_visible()
     expect(page.locator("#vae-code")).to_contain_text("mu")
 
@@ -60,12 +61,12 @@ def test_gan_tab_generates_and_a_slider_changes_the_digit(page, app_url):
     page.get_by_role("tab", name="AE · VAE · GAN").click()
     page.get_by_role("tab", name="GAN · conditional").click()
     img = page.locator("#gan-out img")
-    expect(img).to_be_visible(timeout=60_000)
-    expect(page.locator("#gan-grid img")).to_be_visible(timeout=60_000)
+    expect(img).to_be_visible()
+    expect(page.locator("#gan-grid img")).to_be_visible()
     expect(page.locator("#gan-status")).to_contain_text("CNN agrees")
     before = img.get_attribute("src")
     page.locator("#gan-z0 input[type=range]").fill("-2.5")
-    expect(img).not_to_have_attribute("src", before, timeout=30_000)
+    expect(img).not_to_have_attribute("src", before)
 
 
 def test_gan_training_charts_both_players_named_in_the_pages_language(browser, app_url):

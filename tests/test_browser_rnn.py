@@ -2,12 +2,13 @@
 
 import pytest
 
+from conftest import IN_CI, playwright_expect
 from playground import checkpoint
 
 pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not (checkpoint.PRETRAINED / "charlm_lstm").is_dir(),
+              pytest.mark.skipif(not IN_CI and not (checkpoint.PRETRAINED / "charlm_lstm").is_dir(),
                                  reason="pretrained char models not built yet")]
-expect = pytest.importorskip("playwright.sync_api").expect
+expect = playwright_expect()
 
 
 def open_rnn_tab(page, url):
@@ -24,7 +25,7 @@ def test_typing_a_prompt_and_continuing_shows_the_continuation_and_the_heatmaps(
     prompt.press_sequentially("It was the whale", delay=20)  # typed as a person would
     page.locator("#rnn-cell").get_by_text("GRU", exact=True).click()
     page.locator("#rnn-continue").click()
-    expect(page.locator("#rnn-status")).to_contain_text("pretrained GRU", timeout=60_000)
+    expect(page.locator("#rnn-status")).to_contain_text("pretrained GRU")
     expect(page.locator("#rnn-status")).to_contain_text("wrote 200 characters")
     expect(page.locator("#rnn-output .rnn-prompt")).to_have_text("It was the whale")
     generated = page.locator("#rnn-output .rnn-gen")
@@ -53,15 +54,15 @@ def test_an_unknown_character_is_reported_and_the_rest_is_continued(page, app_ur
     prompt = open_rnn_tab(page, app_url)
     prompt.fill("The sea 🌊 was calm")
     page.locator("#rnn-continue").click()
-    expect(page.locator("#rnn-status")).to_contain_text("Left out 1 character", timeout=60_000)
+    expect(page.locator("#rnn-status")).to_contain_text("Left out 1 character")
     expect(page.locator("#rnn-output .rnn-prompt")).to_have_text("The sea  was calm")
     expect(page.locator("#rnn-output .rnn-gen")).to_be_visible()
 
 
 def test_the_long_range_results_and_lstm_gates_are_on_the_page(page, app_url):
     open_rnn_tab(page, app_url)
-    expect(page.locator("#rnn-acc-plot .js-plotly-plot")).to_be_visible(timeout=30_000)
+    expect(page.locator("#rnn-acc-plot .js-plotly-plot")).to_be_visible()
     expect(page.locator("#rnn-acc-table table")).to_contain_text("LSTM")
     expect(page.locator("#rnn-grad-plot .js-plotly-plot")).to_be_visible()
     # on load the heatmaps already show the default prompt through the LSTM: h, c and four gates
-    expect(page.locator("#rnn-heatmap").get_by_text("forget gate f")).to_be_visible(timeout=30_000)
+    expect(page.locator("#rnn-heatmap").get_by_text("forget gate f")).to_be_visible()

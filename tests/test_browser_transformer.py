@@ -4,8 +4,10 @@ import re
 
 import pytest
 
+from conftest import playwright_expect
+
 pytestmark = pytest.mark.browser
-expect = pytest.importorskip("playwright.sync_api").expect
+expect = playwright_expect()
 
 
 def open_tab(page, url):
@@ -30,10 +32,10 @@ def heatmap_text(page) -> str:
 
 def test_typing_text_draws_its_attention_heatmap_with_the_characters_as_ticks(page, app_url):
     box = open_tab(page, app_url)
-    expect(page.locator("#transformer-status")).to_contain_text("tokens", timeout=30_000)
+    expect(page.locator("#transformer-status")).to_contain_text("tokens")
     box.fill("")
     box.press_sequentially("Ahoy whale", delay=20)
-    expect(page.locator("#transformer-status")).to_contain_text("10 tokens", timeout=30_000)
+    expect(page.locator("#transformer-status")).to_contain_text("10 tokens")
     heat = page.locator("#transformer-head-map .heatmaplayer")
     expect(heat).to_be_visible()
     expect(page.locator("#transformer-head-map .xtick text").first).to_have_text("A")
@@ -52,7 +54,7 @@ def test_typing_text_draws_its_attention_heatmap_with_the_characters_as_ticks(pa
 
 def test_picking_another_head_redraws_the_map(page, app_url):
     open_tab(page, app_url)
-    expect(page.locator("#transformer-status")).to_contain_text("tokens", timeout=30_000)
+    expect(page.locator("#transformer-status")).to_contain_text("tokens")
     title = page.locator("#transformer-head-map .gtitle")
     expect(title).to_contain_text("head 1")
     page.locator("#transformer-head").get_by_text("3", exact=True).click()
@@ -63,9 +65,9 @@ def test_picking_another_head_redraws_the_map(page, app_url):
 
 def test_unknown_characters_are_reported_and_the_rest_is_shown(page, app_url):
     box = open_tab(page, app_url)
-    expect(page.locator("#transformer-status")).to_contain_text("tokens", timeout=30_000)
+    expect(page.locator("#transformer-status")).to_contain_text("tokens")
     box.fill("sea 🐳 ho")
-    expect(page.locator("#transformer-status")).to_contain_text("does not know: 🐳", timeout=30_000)
+    expect(page.locator("#transformer-status")).to_contain_text("does not know: 🐳")
     expect(page.locator("#transformer-status")).to_contain_text("7 tokens")
 
 
@@ -74,10 +76,10 @@ def test_the_reverse_task_is_solved_on_the_page(page, app_url):
     page.locator("#transformer-task").get_by_text("Reverse").click()
     box = page.locator("#transformer-input textarea")
     expect(box).to_have_value("31415926>62951413")
-    expect(page.locator("#transformer-status")).to_contain_text("17 tokens", timeout=30_000)
+    expect(page.locator("#transformer-status")).to_contain_text("17 tokens")
     expect(page.locator("#transformer-grid .heatmaplayer")).to_have_count(2)
     expect(page.locator("#transformer-head-map .gtitle")).to_contain_text("L2 · head 1")  # the readable layer
     box.fill("27182818")
     page.locator("#transformer-solve").click()
-    expect(page.locator("#transformer-answer")).to_contain_text("81828172", timeout=30_000)
+    expect(page.locator("#transformer-answer")).to_contain_text("81828172")
     expect(page.locator("#transformer-answer")).to_contain_text("right")

@@ -20,7 +20,17 @@ def test_bundled_split_is_fixed_disjoint_and_stratified():
     assert not any(bytes(x.numpy()) in train_rows for x in xte), "a held-out digit is in training"
     counts = torch.bincount(yte, minlength=10)
     assert counts.min() >= 150 and counts.max() <= 240  # every class is held out, ~20 % of each
-    assert int(yte[:20].sum()) == int(digits.load_digits("test")[1][:20].sum())
+    # fixed: the split made afresh from the file, without the cache, is the very same split
+    fresh = digits._bundled.__wrapped__()
+    same = all(torch.equal(cached, again) for cached, again in zip((xtr, ytr, xte, yte), fresh))
+    assert same, "the held-out split changed between two computations"
+
+
+def test_digits_are_loaded_once_and_cached():
+    for split in ("train", "test"):
+        (x1, y1), (x2, y2) = digits.load_digits(split), digits.load_digits(split)
+        once = x1 is x2 and y1 is y2
+        assert once, f"load_digits({split!r}) read and split the file again"
 
 
 def test_unknown_split_or_source_is_refused():

@@ -51,7 +51,11 @@ def test_vae_importance_bound_tightens_as_k_grows_and_k1_is_the_elbo():
 
 def test_pretrained_vae_reconstructs_held_out_digits_as_themselves():
     model, cfg, meta = checkpoint.pretrained("vae")
-    assert cfg.latent == 2 and meta["metrics"]["val_loss"] < 200
+    nelbo = vae.evaluate(model, cfg)["val_loss"]  # recomputed from the shipped weights on all 2,000 held-out digits
+    assert cfg.latent == 2 and nelbo < 200
+    # ...and it is the figure config.json shows: the one-sample ELBO is seeded; with another seed it moves by
+    # about 0.04 nats (its Monte-Carlo error over 2,000 digits), so 0.2 nats is five of those
+    assert nelbo == pytest.approx(meta["metrics"]["val_loss"], abs=0.2)
     images = digits.load_digits("test")[0][:200].numpy() / 255.0
     recons = np.stack([vae.reconstruct(model, d) for d in images])
     recon_err = np.mean((recons - images) ** 2)

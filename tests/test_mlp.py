@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 
 from playground import engine, models
 from playground.data import points
@@ -49,14 +50,39 @@ def test_the_boundary_covers_the_plane_with_probabilities_and_neuron_maps():
     assert out["xs"][0] < -points.TOY_RANGE and out["xs"][-1] > points.TOY_RANGE
 
 
+def _weight_matrices(model):
+    return [m.weight.detach() for m in model.modules() if isinstance(m, torch.nn.Linear)]
+
+
 def test_l1_and_l2_penalties_are_added_to_the_loss():
     cfg = mlp.Config(n_layers=1, units=4)
     model = mlp.build(cfg)
-    batch = next(mlp.train_data(cfg).epoch(__import__("torch").Generator().manual_seed(0)))
+    with torch.no_grad():  # biases far from zero: a penalty that counted them would be seen
+        for m in model.modules():
+            if isinstance(m, torch.nn.Linear):
+                m.bias.fill_(3.0)
+    batch = next(mlp.train_data(cfg).epoch(torch.Generator().manual_seed(0)))
     base, _ = mlp.loss(model, batch)
-    weights = sum(m.weight.abs().sum().item() for m in model.modules() if hasattr(m, "weight"))
-    with_l1, _ = mlp.loss(model, (batch[0], batch[1], from_overrides(mlp.Config, {"l1": 0.01}, base=cfg)))
-    assert with_l1.item() == pytest.approx(base.item() + 0.01 * weights, rel=1e-5)
+    # by hand, over the weight matrices only: Σ|w| and Σw²
+    abs_sum = sum(float(w.abs().sum()) for w in _weight_matrices(model))
+    sq_sum = sum(float((w * w).sum()) for w in _weight_matrices(model))
+    assert abs_sum > 0 and sq_sum > 0
+
+    def with_penalty(**lam):
+        return mlp.loss(model, (batch[0], batch[1], from_overrides(mlp.Config, lam, base=cfg)))[0].item()
+
+    assert with_penalty(l1=0.01) == pytest.approx(base.item() + 0.01 * abs_sum, rel=1e-5)
+    assert with_penalty(l2=0.01) == pytest.approx(base.item() + 0.01 * sq_sum, rel=1e-5)
+    assert with_penalty(l1=0.02, l2=0.05) == pytest.approx(base.item() + 0.02 * abs_sum + 0.05 * sq_sum, rel=1e-5)
+
+
+def test_l2_shrinks_the_weights_relative_to_no_penalty():
+    sizes = {}
+    for l2 in (0.0, 0.01):  # the same data, seed and initial weights; only λ₂ differs
+        cfg = from_overrides(mlp.Config, {"n_points": 200, "n_layers": 1, "units": 8, "epochs": 30, "l2": l2})
+        model = engine.fit(mlp, cfg).model
+        sizes[l2] = sum(float((w * w).sum()) for w in _weight_matrices(model))
+    assert sizes[0.01] < 0.5 * sizes[0.0], sizes
 
 
 def test_a_diverging_run_in_the_tab_stops_with_a_message(monkeypatch):

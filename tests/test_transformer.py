@@ -162,8 +162,18 @@ def test_preview_draws_the_attention_of_every_layer_and_head():
 def test_shapes_are_read_from_the_real_module():
     model = tr.build(tr.Config(n_layers=2, n_heads=4, d_model=64, block_size=32))
     s = tr.shapes(model, 10)
-    assert s["Q"] == (4, 10, 16) and s["A"] == (4, 10, 10) and s["d_k"] == 16 and s["context"] == 32
-    assert s["params"] == sum(p.numel() for p in model.parameters())
+    assert s["Q"] == s["K"] == s["V"] == (4, 10, 16) and s["A"] == (4, 10, 10) and s["d_k"] == 16
+    assert s["W_Q"] == (64, 64) and s["context"] == 32 and s["n_layers"] == 2
+    V, d, L = len(text.vocab()), 64, 2
+    assert s["vocab"] == V
+    # counted by hand from the architecture the module's docstring states: token embedding; per block two
+    # LayerNorms (2d each), W_Q, W_K, W_V, W_O (d² + d each) and the MLP d → 4d → d; a final LayerNorm;
+    # the head d → vocab. (The positional encoding is fixed: not a parameter.)
+    block = 2 * (2 * d) + 4 * (d * d + d) + (d * 4 * d + 4 * d) + (4 * d * d + d)
+    assert s["params"] == V * d + L * block + 2 * d + (d * V + V)
+    # the masked entries are exactly those the real attention gives no weight at all
+    att = tr.attention(model, torch.randint(0, V, (10,), generator=torch.Generator().manual_seed(0)).tolist())
+    assert s["masked"] == int((att[0, 0] == 0).sum()) == 45
 
 
 def test_heads_must_divide_the_width():
