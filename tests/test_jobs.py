@@ -33,7 +33,7 @@ def manager(tmp_path):
 def test_a_job_trains_in_the_background_and_saves_its_model(manager):
     job_id = manager.start("cnn", TINY, owner="alice")
     st = manager.status(job_id)  # start returned before any training: its job is waiting or starting
-    assert st["state"] in jobs.ACTIVE and st["step"] == 0 and not st["has_model"], st
+    assert st["state"] in records.ACTIVE and st["step"] == 0 and not st["has_model"], st
     st = manager.wait(job_id, timeout=HANG_GUARD)
     assert st["state"] == "done" and st["error"] is None
     assert st["device"] == ("cuda" if torch.cuda.is_available() else "cpu")  # auto: the GPU when there is one
