@@ -64,6 +64,14 @@ def run_longrange(lengths=LONGRANGE_LENGTHS, cells=longrange.CELLS, base: longra
             "seeds": [int(s) for s in seeds], "runs": runs}
 
 
+def seeds_per_cell(results: dict) -> dict[str, int]:
+    """cell → how many seeds its stored runs were trained with."""
+    seeds: dict[str, set] = {}
+    for r in results["runs"]:
+        seeds.setdefault(r["cell"], set()).add(r.get("seed", 0))
+    return {cell: len(s) for cell, s in seeds.items()}
+
+
 def summarize_longrange(results: dict) -> dict[tuple[str, int], dict]:
     """(cell, T) → {"mean", "min", "max", "n"} of held-out accuracy over the stored runs (all seeds)."""
     out = {}

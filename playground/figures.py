@@ -135,6 +135,7 @@ for _name, _latent in (("vae", "2-D"), ("vae20", "20-D")):
             quick=False)(lambda n=_name: _vae(n, "nll"))
 
 
+@lru_cache(maxsize=1)
 def _gan_hits():
     from playground.models import gan
     return gan.class_hits(_pretrained("gan")[0], _pretrained("cnn")[0]).float()  # (10, per class)
@@ -169,9 +170,14 @@ def _fnn_min():
     return min(_fnn(s) for s in FNN_SEEDS)
 
 
-def _recall(cell: str, T: int) -> float:
+@lru_cache(maxsize=1)
+def _recall_summary() -> dict:
     from playground import experiments
-    return experiments.summarize_longrange(experiments.load_longrange())[(cell, T)]["mean"]
+    return experiments.summarize_longrange(experiments.load_longrange())
+
+
+def _recall(cell: str, T: int) -> float:
+    return _recall_summary()[(cell, T)]["mean"]
 
 
 for _cell in ("rnn", "lstm", "gru"):
@@ -214,11 +220,7 @@ def stale(values: dict[str, float]) -> list[str]:
 def recall_seeds() -> dict[str, int]:
     """Seeds per cell in the stored delayed-recall runs."""
     from playground import experiments
-    results = experiments.load_longrange() or {"runs": []}
-    seeds: dict[str, set] = {}
-    for r in results["runs"]:
-        seeds.setdefault(r["cell"], set()).add(r.get("seed", 0))
-    return {cell: len(s) for cell, s in seeds.items()}
+    return experiments.seeds_per_cell(experiments.load_longrange() or {"runs": []})
 
 
 def write(values: dict[str, float]) -> None:
@@ -249,7 +251,7 @@ def readme_blocks() -> dict[str, str]:
             for c in ("rnn", "lstm", "gru")]
     bpc.append(f"| Transformer (below; 64-character window moved 32 at a time) | {s['bpc.transformer']:.2f} | "
                f"{s['params.transformer_text']:,.0f} |")
-    seeds = {c: max((v["n"] for (cell, _), v in summary.items() if cell == c), default=0) for c in results["cells"]}
+    seeds = experiments.seeds_per_cell(results)
     recall = ["| delayed recall, held-out accuracy (8 symbols: chance 12.5 %): mean over seeds (worst–best) | "
               + " | ".join(f"T={T}" for T in results["lengths"]) + " |",
               "|---|" + "---:|" * len(results["lengths"])]

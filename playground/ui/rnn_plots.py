@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from playground.experiments import summarize_longrange
+from playground.experiments import seeds_per_cell, summarize_longrange
 from playground.ui.plots import PALETTE, show_char
 
 FONT = dict(family="Inter, system-ui, sans-serif", size=12)
@@ -134,12 +134,11 @@ def accuracy_table(results: dict | None, header: str) -> str:
     held-out accuracy over the seeds, and the worst and best seed."""
     if not results:
         return ""
-    summary = summarize_longrange(results)
+    summary, seeds = summarize_longrange(results), seeds_per_cell(results)
     rows = [f"| {header} | " + " | ".join(f"T = {T}" for T in results["lengths"]) + " |",
             "|---|" + "---:|" * len(results["lengths"])]
     for cell in results["cells"]:
-        n = max((summary[(cell, T)]["n"] for T in results["lengths"] if (cell, T) in summary), default=0)
-        rows.append(f"| {CELL_NAMES[cell]} (n={n}) | " + " | ".join(
+        rows.append(f"| {CELL_NAMES[cell]} (n={seeds.get(cell, 0)}) | " + " | ".join(
             _mean_range(summary[(cell, T)]) if (cell, T) in summary else "–" for T in results["lengths"]) + " |")
     return "\n".join(rows)
 
