@@ -73,6 +73,41 @@ def new_client(app_url):
     return Client(app_url, verbose=False)
 
 
+def _needed(module: str, why: str):
+    """Import a test requirement: skipped on a developer's machine without it, a failure in CI."""
+    try:
+        return __import__(module)
+    except ImportError as e:
+        if IN_CI:
+            pytest.fail(f"{module} is missing in CI ({e}): requirements-dev.txt must install it", pytrace=False)
+        pytest.skip(f"{why} need {module} (pip install -r requirements-dev.txt)")
+
+
+RAY_NODES = 2  # worker nodes of one CPU each; the head has no CPU, so every job runs on a node that can be removed
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A real local Ray cluster on this machine: a head with no CPUs and two one-CPU worker nodes, each its
+    own raylet (ray.cluster_utils.Cluster). Yields the Cluster; its ``address`` is what NP_RAY_ADDRESS takes."""
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"  # offline: nothing is reported anywhere
+    _needed("ray", "Ray backend tests")
+    import ray
+    from ray.cluster_utils import Cluster
+
+    store = 80 * 2**20
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0, "object_store_memory": store})
+    for _ in range(RAY_NODES):
+        cluster.add_node(num_cpus=1, object_store_memory=store)
+    cluster.wait_for_nodes()
+    cluster.store = store
+    try:
+        yield cluster
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
+
+
 EXPECT_TIMEOUT_MS = 60_000  # a guard against a hang: browser waits end on a state, on a busy 2-core machine too
 
 

@@ -1,14 +1,17 @@
 """The job system driven directly: it trains in the background, stops, fails cleanly, has limits and
-keeps finished models across a restart."""
+keeps finished models across a restart. The contract tests run against both backends: this machine's
+processes and a real local Ray cluster (``ray_cluster``: two worker nodes)."""
 
 import dataclasses
+import os
+import signal
 import time
 
 import pytest
 import torch
 
 from playground import models
-from playground.jobs import records, scheduler
+from playground.jobs import backends, records, scheduler
 from playground.models import cnn
 
 TINY = dataclasses.asdict(cnn.TINY)
@@ -23,11 +26,22 @@ def _wait_for(predicate, what: str) -> None:
         time.sleep(0.05)
 
 
-@pytest.fixture
-def manager(tmp_path):
-    m = scheduler.JobManager(tmp_path / "runs", max_running=1, max_queued=3, max_per_owner=2)
+def _backend(request, name: str):
+    return backends.Local() if name == "local" else backends.Ray(request.getfixturevalue("ray_cluster").address)
+
+
+@pytest.fixture(params=["local", "ray"])
+def manager(request, tmp_path):
+    m = scheduler.JobManager(tmp_path / "runs", max_running=1, max_queued=3, max_per_owner=2,
+                             backend=_backend(request, request.param), stop_grace=3.0)
     yield m
     m.shutdown()
+
+
+def _placed(manager, job_id):
+    """The running job's worker, once the backend knows its process."""
+    _wait_for(lambda: job_id in manager._handles and manager._handles[job_id].pid, f"{job_id}'s worker to start")
+    return manager._handles[job_id]
 
 
 def test_a_job_trains_in_the_background_and_saves_its_model(manager):
@@ -36,6 +50,8 @@ def test_a_job_trains_in_the_background_and_saves_its_model(manager):
     assert st["state"] in records.ACTIVE and st["step"] == 0 and not st["has_model"], st
     st = manager.wait(job_id, timeout=HANG_GUARD)
     assert st["state"] == "done" and st["error"] is None
+    assert st["backend"] == manager.backend.name and st["where"]
+    assert ("Ray node" in st["where"]) == (manager.backend.name == "ray")
     assert st["device"] == ("cuda" if torch.cuda.is_available() else "cpu")  # auto: the GPU when there is one
     assert st["step"] == st["total_steps"] == 250
     losses = [v for _, v in st["metrics"]["train_loss"]]
@@ -53,9 +69,35 @@ def test_stop_ends_a_running_job_within_seconds_and_keeps_what_it_learned(manage
     st = manager.wait(job_id, timeout=HANG_GUARD)
     # "within seconds" is the job system's own bound: a job that has not saved and exited STOP_GRACE seconds
     # after Stop is killed and ends "failed" without a model. Cancelled with a model means it stopped in time.
-    assert st["state"] == "cancelled" and 80 <= st["step"] < st["total_steps"]
+    assert st["state"] == "cancelled" and 80 <= st["step"] < st["total_steps"] and st["error"] is None
     assert st["has_model"] and st["final"]["val_acc"] > 0.2
     manager.load_model(job_id)
+
+
+def test_a_job_deaf_to_stop_is_ended_by_force_after_the_grace(manager, monkeypatch):
+    monkeypatch.setitem(models.ARCHS, "stubborn", "stubborn")  # tests/stubborn.py: hangs after 5 steps
+    job_id = manager.start("stubborn", TINY, owner="alice")
+    _wait_for(lambda: manager.status(job_id)["step"] >= 5, "the job to reach step 5")
+    pid = _placed(manager, job_id).pid
+    asked = time.time()
+    manager.cancel(job_id)
+    st = manager.wait(job_id, timeout=HANG_GUARD)
+    assert time.time() - asked >= manager.stop_grace  # it was given its grace first
+    assert st["state"] == "cancelled" and not st["has_model"]
+    assert st["error"] == "it did not stop within 3 s of Stop, so it was ended (nothing saved)"
+    _wait_for(lambda: not _alive(pid), f"the stuck worker (pid {pid}) to be gone")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is gone for our purposes
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def test_a_diverging_job_fails_with_a_reason_and_others_keep_running(manager, monkeypatch):
@@ -70,12 +112,38 @@ def test_a_diverging_job_fails_with_a_reason_and_others_keep_running(manager, mo
     assert manager.wait(good, timeout=HANG_GUARD)["state"] == "done"
 
 
-def test_a_worker_that_dies_is_reported_failed(manager, monkeypatch):
+def test_a_worker_that_dies_is_reported_failed_and_the_next_job_runs(manager):
     job_id = manager.start("cnn", {**TINY, "epochs": 20}, owner="alice")
+    after = manager.start("cnn", TINY, owner="bob")
     _wait_for(lambda: manager.status(job_id)["step"] >= 5, "the job to reach step 5")
-    manager._procs[job_id].kill()  # as the OOM killer would
+    os.kill(_placed(manager, job_id).pid, signal.SIGKILL)  # as the OOM killer would
     st = manager.wait(job_id, timeout=HANG_GUARD)
-    assert st["state"] == "failed" and "stopped unexpectedly" in st["error"]
+    expected = {"local": "the training process stopped unexpectedly (exit code -9)",
+                "ray": "its Ray worker process died, or the node running it left the cluster (WorkerCrashedError)"}
+    assert st["state"] == "failed" and st["error"] == expected[manager.backend.name] and not st["has_model"]
+    assert manager.wait(after, timeout=HANG_GUARD)["state"] == "done"  # nothing else is lost
+
+
+def test_a_job_whose_ray_node_leaves_the_cluster_fails_with_the_reason(request, tmp_path, ray_cluster):
+    m = scheduler.JobManager(tmp_path / "runs", backend=_backend(request, "ray"))
+    try:
+        job_id = m.start("cnn", {**TINY, "epochs": 20}, owner="alice")
+        _wait_for(lambda: m.status(job_id)["step"] >= 5, "the job to reach step 5")
+        node = next(n for n in ray_cluster.worker_nodes if n.node_id == _placed(m, job_id).node_id)
+        ray_cluster.remove_node(node)  # as a machine that is switched off or preempted
+        st = m.wait(job_id, timeout=HANG_GUARD)
+        assert st["state"] == "failed" and not st["has_model"]
+        assert "node running it left the cluster" in st["error"], st["error"]
+        _wait_for(lambda: m.cluster()["cpus"] == conftest_ray_nodes() - 1, "the cluster to count one node less")
+    finally:
+        m.shutdown()
+        ray_cluster.add_node(num_cpus=1, object_store_memory=ray_cluster.store)  # back to full size for later tests
+        ray_cluster.wait_for_nodes()
+
+
+def conftest_ray_nodes() -> int:
+    from conftest import RAY_NODES
+    return RAY_NODES
 
 
 def test_limits_and_bad_requests_are_refused_with_a_clear_message(manager):
@@ -96,6 +164,74 @@ def test_limits_and_bad_requests_are_refused_with_a_clear_message(manager):
     with pytest.raises(scheduler.JobError, match="queue is full"):
         manager.start("cnn", TINY, owner="frank")
     assert manager.cancel(first)["state"] in ("running", "cancelled")
+
+
+def test_a_class_queues_and_is_served_in_turn_with_its_place_and_wait(tmp_path):
+    m = scheduler.JobManager(tmp_path / "runs", max_running=1, backend=backends.Local())
+    try:
+        first = m.start("cnn", TINY, owner="teacher")  # runs: the one slot of this test
+        ann1, ann2 = m.start("cnn", TINY, owner="ann"), m.start("cnn", TINY, owner="ann")
+        ben, cat = m.start("cnn", TINY, owner="ben"), m.start("cnn", TINY, owner="cat")
+        place = {j: m.status(j)["queue_position"] for j in (ann1, ann2, ben, cat)}
+        assert place == {ann1: 1, ben: 2, cat: 3, ann2: 4}  # ann's second job waits for ben's and cat's
+        assert m.status(ben)["wait"] is None  # nothing like it has run here yet: no promise is made
+        _wait_for(lambda: m.status(first)["step"] >= 10, "the first job to reach step 10")
+        st = {j: m.status(j) for j in (ann1, ben, cat, ann2)}
+        waits = [s["wait"] for s in st.values()]  # in line with one slot: each waits for those before it
+        assert all(w is not None for w in waits) and waits == sorted(waits) and waits[0] < waits[1] < waits[3]
+        assert all(s["eta"] > s["wait"] for s in st.values())
+        m.cancel(first)
+        _wait_for(lambda: m.status(ann1)["state"] == "running", "ann's first job to start")
+        assert [m.status(j)["queue_position"] for j in (ben, cat, ann2)] == [1, 2, 3]
+        # the class: forty waiting (two per session) are all accepted, the forty-first is told why not
+        for i in range(40 - 3):
+            m.start("cnn", TINY, owner=f"student{i // 2}")
+        with pytest.raises(scheduler.JobError, match="queue is full"):
+            m.start("cnn", TINY, owner="late")
+        assert m.summary()["counts"]["queued"] == 40
+    finally:
+        m.shutdown()
+
+
+class _Machine(backends.Local):
+    """This machine's backend as if it had other resources (the pools' arithmetic, without the hardware)."""
+
+    def __init__(self, cpus: int, gpus: int):
+        super().__init__()
+        self._res = {"cpus": cpus, "gpus": gpus}
+
+    def resources(self):
+        return dict(self._res)
+
+
+def test_running_jobs_follow_the_cores_and_share_a_gpu_with_a_memory_guard(tmp_path, monkeypatch):
+    def slots(cpus, gpus, **kw):
+        return scheduler.JobManager(tmp_path / "runs", backend=_Machine(cpus, gpus), **kw).slots()
+
+    assert slots(2, 0) == {"cpu": 1, "gpu": 0}  # this machine: one job, one core left to the web server
+    assert slots(16, 0) == {"cpu": 5, "gpu": 0}  # three threads each on fifteen cores
+    assert slots(16, 1) == {"cpu": 5, "gpu": scheduler.GPU_JOBS_PER_GPU}
+    monkeypatch.setenv("NP_MAX_RUNNING_JOBS", "3")
+    monkeypatch.setenv("NP_GPU_JOBS", "2")
+    assert slots(16, 1) == {"cpu": 3, "gpu": 2}
+    m = scheduler.JobManager(tmp_path / "runs", backend=_Machine(16, 1))
+    job = records.Job(id="j", arch="cnn", config={}, device="auto")
+    assert m._pool(job) == "gpu" and m._pool(dataclasses.replace(job, device="cpu")) == "cpu"
+    assert m._gpu_room(0)  # an idle GPU takes a job whatever was last reported
+    m._gpu_free_mb = scheduler.GPU_MIN_FREE_MB - 1
+    assert not m._gpu_room(1)  # a busy one only while enough memory is free
+    m._gpu_free_mb = scheduler.GPU_MIN_FREE_MB
+    assert m._gpu_room(1)
+    assert m.summary()["gpu_slots"] == 2 and m.cluster()["backend"] == "local"
+
+
+def test_the_wait_estimate_is_list_scheduling_and_says_nothing_it_cannot_know():
+    from playground.jobs import plan
+    assert plan.starts([0.0, 10.0], [5.0, 5.0, 5.0]) == [0.0, 5.0, 10.0]
+    assert plan.starts([3.0], [4.0, None, 1.0]) == [3.0, 7.0, None]
+    assert plan.starts([], [1.0]) == [None]
+    assert plan.makespan(3, [10.0] * 7) == 30.0
+    assert plan.makespan(2, [10.0] * 4, slowdown=lambda k: 1.5 if k > 1 else 1.0) == 30.0
 
 
 def test_finished_models_survive_a_restart_and_interrupted_jobs_are_marked(tmp_path):

@@ -1,12 +1,16 @@
-"""Background training jobs: one job system for every architecture, in three roles.
+"""Background training jobs: one job system for every architecture, in five roles.
 
-- ``scheduler``: the :class:`~playground.jobs.scheduler.JobManager`: a bounded pool of training
-  processes, a FIFO queue, per-owner limits, start / status / cancel;
-- ``worker``: the body of one job's process: the engine's ``fit``, progress and previews sent back,
+- ``scheduler``: the :class:`~playground.jobs.scheduler.JobManager`: a fair queue (round-robin across
+  sessions), pools of workers that follow the machine (cores, a shared GPU), per-owner limits,
+  start / status (with place in line and estimated wait) / cancel;
+- ``backends``: where a worker runs: this machine's processes (default) or a Ray cluster
+  (``NP_RAY_ADDRESS``); only "launch a worker" differs;
+- ``worker``: the body of one job: the engine's ``fit``, progress and previews sent back,
   the model saved, the end reported (a job whose loss becomes NaN/inf, that runs out of memory or
   raises ends as ``failed`` with a readable reason; a stopped one keeps what it learned);
 - ``records``: a job's record (settings, state, metric curves) and its ``job.json`` on disk, so
-  finished models survive a restart.
+  finished models survive a restart;
+- ``plan``: when queued jobs will start (the estimates users see, and the benchmark's simulation).
 
 The server has one JobManager, made on first use by :func:`manager`: the one deliberate process-wide
 object. No Gradio here: the UI and the API read ``manager().status(...)`` (JSON-safe dicts). What callers

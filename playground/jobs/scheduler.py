@@ -1,21 +1,34 @@
-"""The job scheduler: a bounded pool of training processes, a FIFO queue, limits, and the records.
+"""The job scheduler: a fair queue, bounded pools of workers, per-session limits, and the records.
 
-A :class:`JobManager` runs each job in its own process (``worker.run``), so training never blocks the
-web server, cannot take the server down when it fails, can be stopped at once, and gets its own torch
-thread count (``torch.set_num_threads`` is per process). Jobs beyond ``max_running`` wait in a FIFO
-queue; each owner (a browser session) may have at most ``max_per_owner`` jobs queued or running, and
-the queue holds at most ``max_queued``. A thread per running job reads its messages into the job's
-record (``records.Job``). On ZeroGPU, where CUDA exists only inside a ``spaces.GPU`` call of the
-server's own process, a job runs in a thread of the server instead.
+A :class:`JobManager` hands each job to a worker launched by its backend (``backends``: this machine's
+processes by default, a Ray cluster when ``NP_RAY_ADDRESS`` is set), so training never blocks the web
+server, cannot take it down when it fails, can be stopped at once, and gets its own torch thread count.
+What users see is the same on either backend:
+
+- **A queue that holds a class**: up to ``max_queued`` jobs wait (40 by default, ``NP_MAX_QUEUED_JOBS``),
+  each owner (a browser session) at most ``max_per_owner`` queued or running. Jobs are served
+  **round-robin across owners**: the owner served longest ago goes next, so one session's two jobs do
+  not run back to back while others wait. Each queued job knows its place and an estimated wait
+  (``plan.starts`` over the running jobs' remaining time and what jobs of the same kind took here; no
+  estimate until one has run).
+- **Pools that follow the machine**: CPU jobs run ``threads`` torch threads each, as many at once as the
+  cores allow (one core is left to the web server: ``NP_MAX_RUNNING_JOBS`` and ``NP_JOB_THREADS``
+  override); on a GPU, ``NP_GPU_JOBS`` jobs share it (4 per GPU by default), each held to its share of
+  the memory, and no new one starts while less than ``NP_GPU_MIN_FREE_MB`` is free.
+- **Stop** is cooperative first (the worker stops at its next step and saves what it learned), forced
+  after ``stop_grace`` seconds. A worker that dies, or whose node leaves a cluster, ends its job as
+  ``failed`` with the reason; nothing else is lost.
+
+A thread per running job reads its messages into the job's record (``records.Job``).
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
 import os
 import queue
 import secrets
+import statistics
 import threading
 import time
 from dataclasses import asdict, replace
@@ -24,39 +37,85 @@ from pathlib import Path
 from playground import checkpoint, models, zerogpu
 from playground.config import from_overrides
 from playground.errors import UserError
-from playground.jobs import records, worker
+from playground.jobs import backends, plan, records
 from playground.jobs.records import ACTIVE, Job
 
 DEVICES = ("auto", "cpu", "cuda")
 STOP_GRACE = 15.0  # seconds a stopped job may take to save its model before it is killed
+MAX_QUEUED = 40  # a class
+GPU_JOBS_PER_GPU = 4
+GPU_MIN_FREE_MB = 1024
+RESCHEDULE_EVERY = 2.0  # seconds: while jobs wait, look again (a cluster grows, a GPU's memory frees up)
 
 
 class JobError(UserError):
     """A request the job system refuses (unknown job, limits reached); the message is for the user."""
 
 
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else None
+
+
+def default_threads(cores: int) -> int:
+    """Torch threads per CPU job: 1 on small machines (several jobs at once beat one fast one for a
+    class), up to 4 on big ones."""
+    return max(1, min(4, (cores - 1) // 4))
+
+
 class JobManager:
     def __init__(self, runs_dir: str | Path | None = None, max_running: int | None = None,
-                 max_queued: int = 8, max_per_owner: int = 2, threads: int | None = None,
-                 device: str | None = None):
+                 max_queued: int | None = None, max_per_owner: int = 2, threads: int | None = None,
+                 device: str | None = None, backend=None, gpu_jobs: int | None = None,
+                 stop_grace: float = STOP_GRACE):
         self.runs_dir = Path(runs_dir) if runs_dir is not None else records.default_runs_dir()
-        cores = os.cpu_count() or 1
-        self.max_running = max_running or int(os.environ.get("NP_MAX_RUNNING_JOBS", "1"))
-        self.max_queued = max_queued
+        self.backend = backend or backends.from_env()
+        self._max_running = max_running or _env_int("NP_MAX_RUNNING_JOBS")  # None: follows the cores
+        self._gpu_jobs = gpu_jobs if gpu_jobs is not None else _env_int("NP_GPU_JOBS")
+        self.max_queued = max_queued or _env_int("NP_MAX_QUEUED_JOBS") or MAX_QUEUED
         self.max_per_owner = max_per_owner
-        # Leave a core to the server on small machines, so inference stays quick while jobs train.
-        self.threads = threads or max(1, cores - 1)
+        self._threads = threads or _env_int("NP_JOB_THREADS")  # None: follows the cores
+        self.gpu_min_free_mb = _env_int("NP_GPU_MIN_FREE_MB") or GPU_MIN_FREE_MB
+        self.stop_grace = stop_grace
         self.device = device or os.environ.get("NP_DEVICE", "auto")
         self._jobs: dict[str, Job] = {}
-        self._queue: list[str] = []
+        self._queue: list[str] = []  # in order of arrival; _order() says who goes next
+        self._served: dict[str, int] = {}  # owner → serial number of their last job launched
+        self._serial = 0
+        self._pools: dict[str, str] = {}  # running job id → "cpu" or "gpu"
+        self._gpu_free_mb: int | None = None  # the latest a GPU job reported
         self._previews: dict[str, dict] = {}
         self._curves: dict[tuple[str, str], dict] = {}  # (job id, metric) → its thinning state (records.append_point)
-        self._stops: dict[str, object] = {}
-        self._procs: dict[str, object] = {}
+        self._handles: dict[str, backends.Handle] = {}
+        self._resources: tuple[float, dict] | None = None
+        self._pump: threading.Thread | None = None
+        self._closed = False
         self._lock = threading.RLock()
         self._version = 0
-        self._ctx = mp.get_context("spawn")  # a fresh interpreter: no forked locks, CUDA-safe
         self._load()
+
+    @property
+    def threads(self) -> int:
+        """Torch threads per CPU job: set, or from this machine's cores (1 on a Ray cluster's nodes)."""
+        if self._threads:
+            return self._threads
+        return default_threads(self._backend_resources()["cpus"]) if self.backend.name == "local" else 1
+
+    @property
+    def max_running(self) -> int:
+        return self.slots()["cpu"]
+
+    def slots(self) -> dict:
+        """How many jobs may run at once: {"cpu": n, "gpu": m} (m = 0 without a GPU)."""
+        res = self._backend_resources()
+        if self._max_running:
+            cpu = self._max_running
+        elif self.backend.name == "local":
+            cpu = max(1, (res["cpus"] - 1) // self.threads)  # a core for the web server
+        else:
+            cpu = res["cpus"] // self.threads  # 0 while the cluster has no CPU: jobs wait for a node
+        gpu = self._gpu_jobs if self._gpu_jobs is not None else GPU_JOBS_PER_GPU * res["gpus"]
+        return {"cpu": cpu, "gpu": gpu if res["gpus"] else 0}
 
     # ------------------------------------------------------------------ public API
 
@@ -90,10 +149,12 @@ class JobManager:
             job = self._get(job_id)
             out = asdict(job) if curves else asdict(replace(job, metrics={}))
             out.pop("owner")
-            out["queue_position"] = self._queue.index(job_id) + 1 if job_id in self._queue else None
             out["elapsed"] = ((job.finished or time.time()) - job.started) if job.started else 0.0
-            out["eta"] = (out["elapsed"] / job.step * (job.total_steps - job.step)
-                          if job.state == "running" and job.step else None)
+            out["queue_position"], out["wait"], out["eta"] = None, None, None
+            if job.state == "queued":
+                out["queue_position"], out["wait"], out["eta"] = self._estimates().get(job_id, (None, None, None))
+            elif job.state == "running":
+                out["eta"] = self._remaining(job)
             return json.loads(json.dumps(out))
 
     def cancel(self, job_id: str) -> dict:
@@ -105,9 +166,10 @@ class JobManager:
                 self._finish(job, "cancelled")
             elif job.state == "running":
                 job.stop_requested = True
-                stop = self._stops.get(job_id)
-                if stop is not None:
-                    stop.set()
+                job.stop_time = job.stop_time or time.time()
+                handle = self._handles.get(job_id)
+                if handle is not None:
+                    handle.stop()
         return self.status(job_id)
 
     def owner(self, job_id: str) -> str:
@@ -156,15 +218,16 @@ class JobManager:
     def shutdown(self) -> None:
         """Stop every running job (used when the server closes)."""
         with self._lock:
+            self._closed = True
             for job_id in list(self._queue):
                 self.cancel(job_id)
-            procs = list(self._procs.items())
-            for job_id, _ in procs:
+            handles = list(self._handles.items())
+            for job_id, _ in handles:
                 self.cancel(job_id)
-        for _, proc in procs:
-            proc.join(STOP_GRACE)
-            if proc.is_alive():
-                proc.kill()
+        for _, handle in handles:
+            handle.join(self.stop_grace)
+            if handle.alive():
+                handle.kill()
 
     def summary(self) -> dict:
         """Counts by state and the active jobs in brief (no curves): for the health page and polling."""
@@ -174,9 +237,20 @@ class JobManager:
                 counts[j.state] = counts.get(j.state, 0) + 1
             active = [{"id": j.id, "arch": j.arch, "state": j.state, "device": j.device, "step": j.step,
                        "total_steps": j.total_steps} for j in self._jobs.values() if j.state in ACTIVE]
-            return {"counts": counts, "active": active, "max_running": self.max_running,
+            slots = self.slots()
+            return {"counts": counts, "active": active, "max_running": slots["cpu"], "gpu_slots": slots["gpu"],
+                    "running": {pool: sum(p == pool for p in self._pools.values()) for pool in ("cpu", "gpu")},
                     "max_queued": self.max_queued, "max_per_owner": self.max_per_owner,
-                    "threads_per_job": self.threads}
+                    "threads_per_job": self.threads, "gpu_min_free_mb": self.gpu_min_free_mb,
+                    "gpu_free_mb": self._gpu_free_mb, "fairness": "round-robin across sessions"}
+
+    def cluster(self) -> dict:
+        """Where jobs run: {"backend": "local" | "ray", "nodes": [{where, cpus, gpus}, …], "cpus", "gpus"};
+        {"backend": …, "error": …} when a cluster cannot be reached."""
+        try:
+            return self.backend.describe()
+        except Exception as e:  # a cluster that is down is a fact to show, not a crash
+            return {"backend": self.backend.name, "error": f"cannot reach the cluster ({type(e).__name__})"}
 
     # ------------------------------------------------------------------ internals
 
@@ -197,55 +271,157 @@ class JobManager:
             raise JobError("job_unknown", job=repr(str(job_id)[:80]))
         return job
 
+    def _backend_resources(self) -> dict:
+        """The backend's CPUs and GPUs, asked at most every RESCHEDULE_EVERY seconds (a cluster's change)."""
+        now = time.time()
+        if self._resources is None or now - self._resources[0] > RESCHEDULE_EVERY:
+            try:
+                self._resources = (now, self.backend.resources())
+            except Exception:  # a cluster that cannot be reached has no room: jobs wait and say why
+                self._resources = (now, {"cpus": 0, "gpus": 0})
+        return self._resources[1]
+
+    def _pool(self, job: Job) -> str:
+        return "gpu" if job.device == "cuda" or (job.device == "auto" and self.slots()["gpu"]) else "cpu"
+
+    def _order(self) -> list[str]:
+        """The queue in the order it will be served: round-robin across owners (the owner whose last job
+        was launched longest ago goes first; never served goes before served), first come first served
+        within an owner. A job with no owner (a script's) is its own owner."""
+        pending: dict[str, list[str]] = {}
+        for job_id in self._queue:
+            pending.setdefault(self._jobs[job_id].owner or job_id, []).append(job_id)
+        turn, serial, arrival = dict(self._served), self._serial, {j: i for i, j in enumerate(self._queue)}
+        order = []
+        while pending:
+            owner = min(pending, key=lambda o: (turn.get(o, 0), arrival[pending[o][0]]))
+            order.append(pending[owner].pop(0))
+            serial += 1
+            turn[owner] = serial
+            if not pending[owner]:
+                del pending[owner]
+        return order
+
+    def _expected(self, job: Job) -> float | None:
+        """Seconds a job like this one (same architecture and settings) takes here, start to end: the
+        median of the last five that finished, else a running one's projection; None before any."""
+        like = [j for j in self._jobs.values() if j.arch == job.arch and j.config == job.config and j.started]
+        done = sorted((j for j in like if j.state == "done" and j.finished), key=lambda j: j.finished)[-5:]
+        if done:
+            return statistics.median(j.finished - j.started for j in done)
+        running = [(time.time() - j.started) / j.step * j.total_steps
+                   for j in like if j.state == "running" and j.step >= 10 and j.total_steps]
+        return statistics.median(running) if running else None
+
+    def _remaining(self, job: Job) -> float | None:
+        """Seconds until a running job ends: from its own pace once it has taken steps."""
+        elapsed = time.time() - job.started
+        if job.step and job.total_steps:
+            return elapsed / job.step * (job.total_steps - job.step)
+        expected = self._expected(job)
+        return None if expected is None else max(0.0, expected - elapsed)
+
+    def _estimates(self) -> dict[str, tuple[int, float | None, float | None]]:
+        """Each queued job → (place in line, seconds until it starts, seconds until it ends)."""
+        order = self._order()
+        out = {job_id: (i + 1, None, None) for i, job_id in enumerate(order)}
+        slots = self.slots()
+        for pool in ("cpu", "gpu"):
+            waiting = [j for j in order if self._pool(self._jobs[j]) == pool]
+            if not waiting:
+                continue
+            free_at = [self._remaining(self._jobs[j]) for j, p in self._pools.items() if p == pool]
+            free_at += [0.0] * max(0, slots[pool] - len(free_at))
+            if any(f is None for f in free_at):
+                continue
+            durations = [self._expected(self._jobs[j]) for j in waiting]
+            for job_id, start, duration in zip(waiting, plan.starts(free_at, durations), durations):
+                if start is not None:
+                    out[job_id] = (out[job_id][0], start, None if duration is None else start + duration)
+        return out
+
     def _schedule(self) -> None:
         with self._lock:
-            while self._queue and len(self._procs) < self.max_running:
-                job = self._jobs[self._queue.pop(0)]
-                self._launch(job)
+            if self._closed:
+                return
+            slots = self.slots()
+            running = {pool: sum(p == pool for p in self._pools.values()) for pool in slots}
+            for job_id in self._order():
+                job = self._jobs[job_id]
+                pool = self._pool(job)
+                if running[pool] >= slots[pool] or (pool == "gpu" and not self._gpu_room(running["gpu"])):
+                    continue
+                self._queue.remove(job_id)
+                running[pool] += 1
+                self._launch(job, pool)
+            if self._queue and (self._pump is None or not self._pump.is_alive()):
+                self._pump = threading.Thread(target=self._pump_loop, daemon=True, name="jobs-pump")
+                self._pump.start()
 
-    def _launch(self, job: Job) -> None:
+    def _pump_loop(self) -> None:
+        """While jobs wait, schedule again now and then: a cluster may have grown, a GPU's memory freed."""
+        while True:
+            time.sleep(RESCHEDULE_EVERY)
+            with self._lock:
+                if self._closed or not self._queue:
+                    self._pump = None
+                    return
+                self._schedule()
+
+    def _gpu_room(self, running: int) -> bool:
+        """The memory guard: a GPU job starts only when the GPU is idle or has enough memory free."""
+        return running == 0 or self._gpu_free_mb is None or self._gpu_free_mb >= self.gpu_min_free_mb
+
+    def _launch(self, job: Job, pool: str) -> None:
         out_dir = self.runs_dir / job.id
-        messages, stop = self._ctx.Queue(), self._ctx.Event()
-        args = (job.arch, models.get(job.arch).__name__, job.config, job.device, str(out_dir))
-        if zerogpu.enabled():  # CUDA exists only inside a spaces.GPU call of this process: train in a thread
-            messages, stop = queue.Queue(), threading.Event()
-            proc = _ThreadRun(zerogpu.gpu(worker.run), args + (messages, stop, torch_threads()), f"job-{job.id}")
-        else:
-            proc = self._ctx.Process(target=worker.run, name=f"job-{job.id}", daemon=True,
-                                     args=args + (messages, stop, self.threads))
-        job.state, job.started = "running", time.time()
-        self._stops[job.id], self._procs[job.id] = stop, proc
+        if pool == "gpu":
+            device, threads = "cuda", 1
+            share = 1.0 / max(1, self.slots()["gpu"] // max(1, self._backend_resources()["gpus"]))
+        else:  # "auto" here means the CPU; on ZeroGPU the worker itself finds the GPU it is lent
+            device, threads, share = ("cpu" if job.device == "auto" and not zerogpu.enabled() else job.device,
+                                      self.threads, None)
+        args = (job.arch, models.get(job.arch).__name__, job.config, device, str(out_dir))
+        self._serial += 1
+        self._served[job.owner or job.id] = self._serial
+        job.state, job.started, job.backend = "running", time.time(), self.backend.name
+        try:
+            handle = self.backend.launch(job.id, args, threads, share, out_dir)
+        except Exception as e:  # a cluster that cannot be reached: this job fails, the server goes on
+            self._finish(job, "failed", error=f"could not start its worker on the {self.backend.name} backend "
+                                              f"({type(e).__name__}: {str(e)[:200]})")
+            return
+        job.where = handle.where
+        self._handles[job.id], self._pools[job.id] = handle, pool
         self._save(job)
-        proc.start()
-        threading.Thread(target=self._monitor, args=(job, proc, messages), daemon=True,
-                         name=f"monitor-{job.id}").start()
+        threading.Thread(target=self._monitor, args=(job, handle), daemon=True, name=f"monitor-{job.id}").start()
 
-    def _monitor(self, job: Job, proc, messages) -> None:
-        ended = False
-        stop_seen = None
+    def _monitor(self, job: Job, handle: backends.Handle) -> None:
+        ended = forced = False
         while not ended:
             try:
-                kind, payload = messages.get(timeout=0.5)
+                kind, payload = handle.get(timeout=0.5)
             except queue.Empty:
-                if job.stop_requested:
-                    stop_seen = stop_seen or time.time()
-                    if time.time() - stop_seen > STOP_GRACE and proc.is_alive():
-                        proc.kill()
-                if not proc.is_alive():
-                    try:  # the last words may still be in the pipe
-                        kind, payload = messages.get(timeout=1.0)
+                if job.stop_requested and time.time() - job.stop_time > self.stop_grace and handle.alive():
+                    forced = True
+                    handle.kill()
+                if not handle.alive():
+                    try:  # the last words may still be on their way
+                        kind, payload = handle.get(timeout=1.0)
                     except queue.Empty:
                         with self._lock:
-                            self._finish(job, "failed", error=f"the training process stopped "
-                                                              f"unexpectedly (exit code {proc.exitcode})")
+                            if forced:
+                                self._finish(job, "cancelled", error=f"it did not stop within {self.stop_grace:g} s "
+                                                                     f"of Stop, so it was ended (nothing saved)")
+                            else:
+                                self._finish(job, "failed", error=handle.ended_because())
                         break
                 else:
                     continue
             ended = self._handle(job, kind, payload)
-        proc.join(5)
+        handle.join(5)
         with self._lock:
-            self._procs.pop(job.id, None)
-            self._stops.pop(job.id, None)
+            self._handles.pop(job.id, None)
+            self._pools.pop(job.id, None)
             for key in [k for k in self._curves if k[0] == job.id]:
                 del self._curves[key]
             self._schedule()
@@ -253,10 +429,14 @@ class JobManager:
     def _handle(self, job: Job, kind: str, payload) -> bool:
         with self._lock:
             self._version += 1
-            if kind == "started":
+            if kind == "placed":
+                job.where = payload["where"]
+            elif kind == "started":
                 job.device = payload["device"]
                 job.total_steps = payload["total_steps"]
+                self._gpu_free_mb = payload.get("gpu_free_mb", self._gpu_free_mb)
             elif kind == "progress":
+                self._gpu_free_mb = payload.get("gpu_free_mb", self._gpu_free_mb)
                 for step, metrics in payload["steps"]:
                     job.step = step
                     for name, value in metrics.items():
@@ -296,21 +476,3 @@ class JobManager:
         """Jobs of earlier runs of the server: finished ones stay usable; interrupted ones failed."""
         for job in records.load(self.runs_dir):
             self._jobs[job.id] = job
-
-
-def torch_threads() -> int:
-    import torch
-    return torch.get_num_threads()
-
-
-class _ThreadRun(threading.Thread):
-    """A job run in a thread of the server (ZeroGPU), with the few methods of a Process the monitor uses.
-    It cannot be killed: the stop flag ends it at the next step."""
-
-    exitcode = None
-
-    def __init__(self, fn, args, name):
-        super().__init__(target=fn, args=args, name=name, daemon=True)
-
-    def kill(self) -> None:
-        pass

@@ -23,10 +23,12 @@ PREVIEW_EVERY = 2.0  # seconds between previews (a sample of text, a grid of ima
 
 
 def run(arch_name: str, module_name: str, config: dict, device: str, out_dir: str, messages, stop,
-        threads: int) -> None:
+        threads: int, gpu_share: float | None = None) -> None:
     """The job's own process: train with the engine, report progress, save the model, report the end.
 
     The model module comes by its import path, resolved through the registry by the parent.
+    ``gpu_share`` (jobs sharing a GPU): the fraction of its memory this job may take; beyond it the job
+    fails with "out of GPU memory" and the others sharing the GPU go on.
     """
     import importlib
 
@@ -51,6 +53,8 @@ def run(arch_name: str, module_name: str, config: dict, device: str, out_dir: st
         if force or now - buffer["t"] >= FLUSH_EVERY:
             show = preview is not None and (force or now - buffer["preview_t"] >= PREVIEW_EVERY)
             payload = {"steps": buffer["steps"], "epochs": buffer["epochs"], "preview": None}
+            if torch.cuda.is_initialized():  # the scheduler's memory guard for jobs sharing this GPU
+                payload["gpu_free_mb"] = torch.cuda.mem_get_info()[0] // 2**20
             if show:
                 was_training = model.training
                 with torch.no_grad():
@@ -84,9 +88,14 @@ def run(arch_name: str, module_name: str, config: dict, device: str, out_dir: st
 
     try:
         dev = engine.pick_device(device)
+        if dev.type == "cuda" and gpu_share and gpu_share < 1:
+            torch.cuda.set_per_process_memory_fraction(gpu_share)
 
         def on_start(total):
-            messages.put(("started", {"device": str(dev), "total_steps": total}))
+            started = {"device": str(dev), "total_steps": total}
+            if dev.type == "cuda":  # what is left for the next job that would share this GPU
+                started["gpu_free_mb"] = torch.cuda.mem_get_info()[0] // 2**20
+            messages.put(("started", started))
 
         result = engine.fit(arch, cfg, model=model, device=dev, on_step=on_step, on_epoch=on_epoch,
                             should_stop=stop.is_set, on_start=on_start, evaluate=checkpoint.evaluator(arch))
