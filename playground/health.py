@@ -82,6 +82,7 @@ def report() -> dict:
         "memory": {"process_rss_mb": _rss_mb(), **_meminfo()},
         "device": _device(),
         "jobs": manager.summary(),
+        "backend": manager.cluster(),
         "storage": _storage(manager),
         "models": {"pretrained": pretrained, "loaded": len(checkpoint._cache)},
         "platform": sys.platform,

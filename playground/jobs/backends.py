@@ -202,15 +202,21 @@ class _RayHandle:
         self.ray, self.ref, self.channel, self.out_dir = ray, ref, channel, out_dir
         self.where, self.pid, self.node_id = "Ray (not placed yet)", None, None
         self._buffer: list = []
+        self._taking = None  # a take() asked of the channel and not yet answered: its messages are never dropped
 
     def get(self, timeout):
         if not self._buffer:
-            try:
-                self._buffer = self.ray.get(self.channel.take.remote(), timeout=max(timeout, 5.0))
-            except Exception:  # the channel is gone with the server's own node: the job's end is read from its task
-                self._buffer = []
+            self._taking = self._taking or self.channel.take.remote()
+            ready, _ = self.ray.wait([self._taking], timeout=timeout)
+            if ready:
+                taking, self._taking = self._taking, None
+                try:
+                    self._buffer = self.ray.get(taking)
+                except Exception:  # the channel is gone with the server's own node: the end is read from the task
+                    self._buffer = []
             if not self._buffer:
-                self.ray.wait([self.ref], timeout=timeout)
+                if ready:
+                    self.ray.wait([self.ref], timeout=timeout)
                 raise queue.Empty
         kind, payload = self._buffer.pop(0)
         if kind == "placed":

@@ -36,23 +36,28 @@ def starts(free_at: list[float], durations: list[float | None]) -> list[float | 
     return out
 
 
-def makespan(workers: int, durations: list[float], slowdown=None) -> float:
-    """Seconds until the last of ``durations`` ends on ``workers`` slots that start idle, jobs taken in
-    order. ``slowdown(k)`` (optional): how much longer a job takes while k jobs share one device
-    (1.0 for k = 1), applied to each job by the number of slots busy when it starts."""
+def simulate(workers: int, durations: list[float], arrivals: list[float] | None = None,
+             slowdown=None) -> list[tuple[float, float]]:
+    """A discrete-event simulation of ``durations`` (in the order they are served) on ``workers`` slots:
+    each job starts when it has arrived (``arrivals``, seconds; all at 0 when not given) and a slot is
+    free. ``slowdown(k)`` (optional): how much longer a job takes when it starts while k jobs (itself
+    included) share one device (1.0 for k = 1). Returns each job's (start, end)."""
+    arrivals = arrivals if arrivals is not None else [0.0] * len(durations)
+    ends: list[float] = []  # end times of the jobs started so far, one heap of busy slots
+    out = []
+    for arrive, d in zip(arrivals, durations):
+        busy = [e for e in ends if e > arrive]
+        start = arrive if len(busy) < workers else sorted(busy)[len(busy) - workers]
+        running = sum(e > start for e in ends) + 1
+        end = start + d * (slowdown(running) if slowdown else 1.0)
+        ends.append(end)
+        out.append((start, end))
+    return out
+
+
+def makespan(workers: int, durations: list[float], arrivals: list[float] | None = None, slowdown=None) -> float:
+    """Seconds from the first arrival until the last job ends (see :func:`simulate`)."""
     if not durations:
         return 0.0
-    if slowdown is None or workers == 1:
-        ends = [s + d for s, d in zip(starts([0.0] * workers, durations), durations)]
-        return max(ends)
-    busy: list[float] = []  # end times of the running jobs
-    t = end = 0.0
-    for d in durations:
-        busy = [e for e in busy if e > t]
-        if len(busy) >= workers:
-            t = min(busy)
-            busy.remove(t)
-        e = t + d * slowdown(len(busy) + 1)
-        busy.append(e)
-        end = max(end, e)
-    return end
+    runs = simulate(workers, durations, arrivals, slowdown)
+    return max(end for _, end in runs) - min(arrivals or [0.0])

@@ -84,6 +84,7 @@ class JobManager:
         self._serial = 0
         self._pools: dict[str, str] = {}  # running job id → "cpu" or "gpu"
         self._gpu_free_mb: int | None = None  # the latest a GPU job reported
+        self._pace: dict[str, tuple[float, int]] = {}  # running job → (time, step) of its first progress
         self._previews: dict[str, dict] = {}
         self._curves: dict[tuple[str, str], dict] = {}  # (job id, metric) → its thinning state (records.append_point)
         self._handles: dict[str, backends.Handle] = {}
@@ -309,17 +310,25 @@ class JobManager:
         done = sorted((j for j in like if j.state == "done" and j.finished), key=lambda j: j.finished)[-5:]
         if done:
             return statistics.median(j.finished - j.started for j in done)
-        running = [(time.time() - j.started) / j.step * j.total_steps
-                   for j in like if j.state == "running" and j.step >= 10 and j.total_steps]
+        running = [time.time() - j.started + self._pace_left(j) for j in like if j.state == "running"
+                   and self._pace_left(j) is not None]
         return statistics.median(running) if running else None
 
+    def _pace_left(self, job: Job) -> float | None:
+        """Seconds of training left at the pace the job has kept since its first progress (its start-up,
+        the process and the data, does not count: it is over), None until it has kept one for 10 steps."""
+        t0, step0 = self._pace.get(job.id, (None, 0))
+        if t0 is None or job.step - step0 < 10 or not job.total_steps:
+            return None
+        return (time.time() - t0) / (job.step - step0) * (job.total_steps - job.step)
+
     def _remaining(self, job: Job) -> float | None:
-        """Seconds until a running job ends: from its own pace once it has taken steps."""
-        elapsed = time.time() - job.started
-        if job.step and job.total_steps:
-            return elapsed / job.step * (job.total_steps - job.step)
+        """Seconds until a running job ends: at its own pace once it has one, else what jobs like it took."""
+        left = self._pace_left(job)
+        if left is not None:
+            return left
         expected = self._expected(job)
-        return None if expected is None else max(0.0, expected - elapsed)
+        return None if expected is None else max(0.0, expected - (time.time() - job.started))
 
     def _estimates(self) -> dict[str, tuple[int, float | None, float | None]]:
         """Each queued job → (place in line, seconds until it starts, seconds until it ends)."""
@@ -422,6 +431,7 @@ class JobManager:
         with self._lock:
             self._handles.pop(job.id, None)
             self._pools.pop(job.id, None)
+            self._pace.pop(job.id, None)
             for key in [k for k in self._curves if k[0] == job.id]:
                 del self._curves[key]
             self._schedule()
@@ -436,6 +446,8 @@ class JobManager:
                 job.total_steps = payload["total_steps"]
                 self._gpu_free_mb = payload.get("gpu_free_mb", self._gpu_free_mb)
             elif kind == "progress":
+                if payload["steps"] and job.id not in self._pace:
+                    self._pace[job.id] = (time.time(), payload["steps"][-1][0])
                 self._gpu_free_mb = payload.get("gpu_free_mb", self._gpu_free_mb)
                 for step, metrics in payload["steps"]:
                     job.step = step

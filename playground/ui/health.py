@@ -15,6 +15,15 @@ def _duration(seconds: int) -> str:
     return f"{h} h {rest // 60:02d} min" if h else f"{rest // 60} min {rest % 60:02d} s"
 
 
+def _backend(b: dict, request) -> str:
+    if "error" in b:
+        return msg("health.backend_down", request, error=b["error"])
+    if b["backend"] == "local":
+        return msg("health.backend_local", request, cpus=b["cpus"], gpus=b["gpus"])
+    nodes = ", ".join(f"{n['where']} ({n['id']}: {n['cpus']} CPU, {n['gpus']} GPU)" for n in b["nodes"])
+    return msg("health.backend_ray", request, n=len(b["nodes"]), cpus=b["cpus"], gpus=b["gpus"], nodes=nodes)
+
+
 def describe(rep: dict, request: gr.Request | None = None) -> str:
     """The report as a short page of Markdown in the page's language."""
     j, mem, cpu, dev, st, mdl = (rep[k] for k in ("jobs", "memory", "cpu", "device", "storage", "models"))
@@ -22,8 +31,11 @@ def describe(rep: dict, request: gr.Request | None = None) -> str:
     lines = [msg("health.summary", request, status=rep["status"], uptime=_duration(rep["uptime_s"]),
                  python=rep["python"], torch=dev["torch"], gradio=gr.__version__), "",
              f"**{msg('health.jobs', request)}** · " + msg(
-                 "health.jobs_line", request, **counts, max_running=j["max_running"], max_queued=j["max_queued"],
-                 max_per_owner=j["max_per_owner"], threads=j["threads_per_job"])]
+                 "health.jobs_line", request, **counts, max_queued=j["max_queued"], max_per_owner=j["max_per_owner"])
+             + "  \n" + msg("health.pools_line", request, cpu_running=j["running"]["cpu"], max_running=j["max_running"],
+                            threads=j["threads_per_job"], gpu_running=j["running"]["gpu"], gpu_slots=j["gpu_slots"])
+             + (msg("health.gpu_guard", request, min_free=j["gpu_min_free_mb"]) if j["gpu_slots"] else ""),
+             "", f"**{msg('health.backend', request)}** · " + _backend(rep["backend"], request)]
     if j["active"]:
         active = ", ".join(f"{a['id']} ({a['state']}, {a['step']}/{a['total_steps'] or '?'})" for a in j["active"])
         lines.append("  \n" + msg("health.active", request, jobs=active))

@@ -59,7 +59,9 @@ def _rows(request: gr.Request | None) -> list[list]:
         frac = st["step"] / st["total_steps"] if st["total_steps"] else 0.0
         acc = (st["final"] or {}).get("val_acc")
         settings = ", ".join(f"{k}={v}" for k, v in st["config"].items() if k != "seed")
-        rows.append([st["id"], st["arch"], msg(f"state.{st['state']}", request), st["device"],
+        state = msg(f"state.{st['state']}", request) + (f" #{st['queue_position']}" if st["queue_position"] else "")
+        device = st["device"] + (f" · {st['where']}" if st.get("backend") == "ray" and st.get("where") else "")
+        rows.append([st["id"], st["arch"], state, device,
                      f"{frac:.0%}", "" if acc is None else f"{acc:.2%}", settings,
                      time.strftime("%H:%M:%S", time.localtime(st["started"])) if st["started"] else ""])
     return rows

@@ -64,11 +64,15 @@ def describe(st: dict, request: gr.Request | None) -> tuple[float, str]:
     state = st["state"]
     frac = st["step"] / st["total_steps"] if st["total_steps"] else 0.0
     if state == "queued":
-        return 0.0, msg("train.queued", request, pos=st["queue_position"] or 1)
+        pos = st["queue_position"] or 1
+        if st.get("wait") is None:
+            return 0.0, msg("train.queued_unknown", request, pos=pos)
+        return 0.0, msg("train.queued_wait", request, pos=pos, wait=_duration(st["wait"]), eta=_duration(st["eta"]))
     if state == "running" and not st["step"]:
         return 0.0, msg("train.starting", request)
     if state == "running":
-        return frac, msg("train.running", request, device=st["device"], step=st["step"],
+        where = msg("train.on", request, where=st["where"]) if st.get("backend") == "ray" else ""
+        return frac, msg("train.running", request, device=st["device"], where=where, step=st["step"],
                          total=st["total_steps"], pct=frac, eta=_duration(st["eta"]))
     if state == "done":
         return 1.0, msg("train.done", request, elapsed=_duration(st["elapsed"]), acc=_acc(st))

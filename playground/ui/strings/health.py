@@ -9,8 +9,14 @@ EN = {
     "health.summary": "**Status: {status}** · up {uptime} · Python {python} · torch {torch} · Gradio {gradio}",
     "health.jobs": "Training jobs",
     "health.jobs_line": "{running} running, {queued} queued, {done} done, {failed} failed, {cancelled} stopped · "
-                        "limits: {max_running} running at once, {max_queued} waiting, {max_per_owner} per visitor, "
-                        "{threads} CPU threads per job",
+                        "limits: {max_queued} waiting, {max_per_owner} per visitor, served in turn across visitors",
+    "health.pools_line": "CPU: {cpu_running} of {max_running} running at once, {threads} threads each · "
+                         "GPU: {gpu_running} of {gpu_slots} sharing it",
+    "health.gpu_guard": " (a new GPU job starts only with {min_free} MB free)",
+    "health.backend": "Where jobs run",
+    "health.backend_local": "this machine's processes ({cpus} cores, {gpus} GPUs)",
+    "health.backend_ray": "Ray cluster: {n} nodes, {cpus} CPUs, {gpus} GPUs · {nodes}",
+    "health.backend_down": "Ray cluster: unreachable ({error}); jobs wait in line until it answers",
     "health.active": "Now training: {jobs}",
     "health.memory": "Memory",
     "health.memory_line": "this server process {rss} MB · machine {available} MB free of {total} MB",
@@ -37,8 +43,14 @@ ZH = {
     "health.summary": "**状态：{status}** · 已运行 {uptime} · Python {python} · torch {torch} · Gradio {gradio}",
     "health.jobs": "训练任务",
     "health.jobs_line": "{running} 个运行中，{queued} 个排队，{done} 个完成，{failed} 个失败，{cancelled} 个已停止 · "
-                        "上限：同时运行 {max_running} 个，排队 {max_queued} 个，每位访客 {max_per_owner} 个，"
-                        "每个任务 {threads} 个 CPU 线程",
+                        "上限：排队 {max_queued} 个，每位访客 {max_per_owner} 个，各访客轮流使用",
+    "health.pools_line": "CPU：同时运行 {cpu_running} / {max_running} 个，每个 {threads} 个线程 · "
+                         "GPU：{gpu_running} / {gpu_slots} 个共享",
+    "health.gpu_guard": "（空闲显存至少 {min_free} MB 时才启动新的 GPU 任务）",
+    "health.backend": "任务在哪里运行",
+    "health.backend_local": "本机进程（{cpus} 个核心，{gpus} 块 GPU）",
+    "health.backend_ray": "Ray 集群：{n} 个节点，{cpus} 个 CPU，{gpus} 块 GPU · {nodes}",
+    "health.backend_down": "Ray 集群：无法连接（{error}）；任务会排队等待，直到它恢复响应",
     "health.active": "正在训练：{jobs}",
     "health.memory": "内存",
     "health.memory_line": "本服务器进程 {rss} MB · 机器可用 {available} MB，共 {total} MB",
