@@ -1,6 +1,7 @@
 """Training jobs through the launched app's API, as a script would drive them."""
 
 import json
+import re
 import time
 
 import numpy as np
@@ -37,6 +38,7 @@ def test_a_short_cnn_job_trains_in_the_background_and_its_loss_falls(client):
     assert st["state"] in ("queued", "running") and st["step"] == 0 and not st["has_model"], st
     st = wait(client, job_id)  # (that the curves stream while a job runs: the next test, on a long job)
     assert st["state"] == "done" and st["arch"] == "cnn" and st["error"] is None
+    assert st["backend"] == "local" and re.search(r".+, pid \d+$", st["where"]), st["where"]
     assert st["device"] == ("cuda" if torch.cuda.is_available() else "cpu")
     assert st["step"] == st["total_steps"] == 250
     loss = [v for _, v in st["metrics"]["train_loss"]]

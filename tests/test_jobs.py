@@ -275,3 +275,51 @@ def test_every_extra_curve_a_model_charts_is_named_in_both_languages():
     for e in extras:
         assert len({names[lang][e] for lang in i18n.LANGS}) == len(i18n.LANGS)  # a translated name each
         assert all(names[lang][e] != e for lang in i18n.LANGS)
+
+
+def test_the_train_panel_says_place_wait_and_node_in_both_languages():
+    from types import SimpleNamespace
+
+    from playground.ui import train
+
+    def say(st, lang):
+        return train.describe({"step": 0, "total_steps": 0, **st}, SimpleNamespace(cookies={"np_lang": lang}, headers={}))[1]
+
+    queued = {"state": "queued", "queue_position": 3, "wait": 125.0, "eta": 190.0}
+    assert say(queued, "en") == ("Queued: position 3 in line (sessions take turns) · starts in about 2 min 05 s, "
+                                 "done in about 3 min 10 s.")
+    assert say(queued, "zh") == "排队中：第 3 位（各会话轮流）· 约 2 min 05 s 后开始，约 3 min 10 s 后完成。"
+    assert "no wait estimate yet" in say({**queued, "wait": None, "eta": None}, "en")
+    running = {"state": "running", "step": 50, "total_steps": 250, "device": "cpu", "eta": 20.0, "backend": "ray",
+               "where": "Ray node 10.0.0.7 (1a2b3c4d), pid 99"}
+    assert say(running, "en").startswith("Training on **cpu** (Ray node 10.0.0.7 (1a2b3c4d), pid 99): step 50 of 250")
+    assert say(running, "zh").startswith("正在 **cpu** 上训练（Ray node 10.0.0.7 (1a2b3c4d), pid 99）：第 50 / 250 步")
+    assert say({**running, "backend": "local"}, "en").startswith("Training on **cpu**: step 50")
+
+
+UNREACHABLE = r"""
+import json, sys, time
+from playground.jobs import backends, scheduler
+m = scheduler.JobManager(sys.argv[1], backend=backends.Ray("127.0.0.1:9"), max_running=2)
+t = time.time()
+job = m.start("cnn", {"epochs": 1})
+st = m.status(job)
+print(json.dumps({"start_s": time.time() - t, "state": st["state"], "slots": m.slots(), "cluster": m.cluster(),
+                  "summary_s": (lambda t0: (m.summary(), time.time() - t0)[1])(time.time())}), flush=True)
+import os; os._exit(0)  # the connection attempt may still be waiting inside ray.init
+"""
+
+
+def test_a_ray_cluster_that_does_not_answer_never_stalls_the_server(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from conftest import ROOT, _needed
+    _needed("ray", "Ray backend tests")
+    out = subprocess.run([sys.executable, "-c", UNREACHABLE, str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+                         timeout=HANG_GUARD, env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"})
+    answer = json.loads(out.stdout.strip().splitlines()[-1])
+    assert answer["state"] == "queued" and answer["slots"] == {"cpu": 0, "gpu": 0}  # it waits in line, not failed
+    assert answer["start_s"] < 60 and answer["summary_s"] < 60  # about a second, where ray.init alone waits minutes
+    assert answer["cluster"]["backend"] == "ray" and "cannot reach the cluster" in answer["cluster"]["error"]

@@ -271,31 +271,59 @@ class _RayHandle:
 
 
 class Ray:
-    """Jobs as Ray Core tasks on the cluster at ``address`` (what ``ray.init(address=...)`` takes)."""
+    """Jobs as Ray Core tasks on the cluster at ``address`` (what ``ray.init(address=...)`` takes).
+
+    Connecting happens in a thread of its own: ``ray.init`` to a cluster that does not answer can wait
+    for minutes, and the job system must go on answering meanwhile (jobs wait in line, the Health tab
+    says why). Until it is connected every call raises ``ConnectionError`` at once."""
 
     name = "ray"
+    RETRY_AFTER = 30.0  # seconds before a failed connection is tried again
 
     def __init__(self, address: str):
         self.address = address
         self._ray = None
         self._lock = threading.Lock()
+        self._connecting: threading.Thread | None = None
+        self._failed: tuple[float, str] | None = None  # (when, why) of the last failed attempt
 
     def _connect(self):
         with self._lock:
-            if self._ray is None:
-                import ray
-                if not ray.is_initialized():
-                    # the workers import playground (and, under tests or a bench, their own helpers) from
-                    # the same paths as this server: every node has this repository at the same place
-                    root = checkpoint.ROOT.resolve()
-                    paths = [str(root)] + [p for p in sys.path if p and Path(p).resolve().is_relative_to(root)
-                                           and Path(p).resolve() != root]
-                    ray.init(address=self.address, namespace="neural-playground", log_to_driver=False,
-                             runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(paths)}})
-                self._ray = ray
-                self._task = ray.remote(max_calls=1)(_ray_body)  # a fresh worker process per job
-                self._channel = ray.remote(num_cpus=0)(_Channel)
-            return self._ray
+            if self._ray is not None:
+                return self._ray
+            busy = self._connecting is not None and self._connecting.is_alive()
+            retry = self._failed is None or time.time() - self._failed[0] > self.RETRY_AFTER
+            if not busy and retry:
+                self._connecting = threading.Thread(target=self._init, daemon=True, name="ray-connect")
+                self._connecting.start()
+                busy = True
+        if busy:
+            self._connecting.join(1.0)  # a cluster that answers is connected within the call
+            busy = self._connecting.is_alive()
+        with self._lock:
+            if self._ray is not None:
+                return self._ray
+            raise ConnectionError(f"cannot reach the Ray cluster yet ({self._failed[1]})" if self._failed and not busy
+                                  else "connecting to the Ray cluster")
+
+    def _init(self) -> None:
+        try:
+            import ray
+            if not ray.is_initialized():
+                # the workers import playground (and, under tests or a bench, their own helpers) from the same
+                # paths as this server: every node has this repository at the same place
+                root = checkpoint.ROOT.resolve()
+                paths = [str(root)] + [p for p in sys.path if p and Path(p).resolve().is_relative_to(root)
+                                       and Path(p).resolve() != root]
+                ray.init(address=self.address, namespace="neural-playground", log_to_driver=False,
+                         runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(paths)}})
+            task = ray.remote(max_calls=1)(_ray_body)  # a fresh worker process per job
+            channel = ray.remote(num_cpus=0)(_Channel)
+            with self._lock:
+                self._ray, self._task, self._channel, self._failed = ray, task, channel, None
+        except Exception as e:  # an address that is wrong or down: said on the Health tab, tried again later
+            with self._lock:
+                self._failed = (time.time(), f"{type(e).__name__}: {str(e)[:160]}")
 
     def resources(self) -> dict:
         ray = self._connect()

@@ -109,6 +109,8 @@ class JobManager:
     def slots(self) -> dict:
         """How many jobs may run at once: {"cpu": n, "gpu": m} (m = 0 without a GPU)."""
         res = self._backend_resources()
+        if res.get("unreachable"):
+            return {"cpu": 0, "gpu": 0}
         if self._max_running:
             cpu = self._max_running
         elif self.backend.name == "local":
@@ -278,8 +280,8 @@ class JobManager:
         if self._resources is None or now - self._resources[0] > RESCHEDULE_EVERY:
             try:
                 self._resources = (now, self.backend.resources())
-            except Exception:  # a cluster that cannot be reached has no room: jobs wait and say why
-                self._resources = (now, {"cpus": 0, "gpus": 0})
+            except Exception:  # a cluster that cannot be reached has no room: jobs wait, the Health tab says why
+                self._resources = (now, {"cpus": 0, "gpus": 0, "unreachable": True})
         return self._resources[1]
 
     def _pool(self, job: Job) -> str:
@@ -427,14 +429,14 @@ class JobManager:
                 else:
                     continue
             ended = self._handle(job, kind, payload)
-        handle.join(5)
-        with self._lock:
+        with self._lock:  # the next job starts now, while this worker's process exits (it has said its last)
             self._handles.pop(job.id, None)
             self._pools.pop(job.id, None)
             self._pace.pop(job.id, None)
             for key in [k for k in self._curves if k[0] == job.id]:
                 del self._curves[key]
             self._schedule()
+        handle.join(5)
 
     def _handle(self, job: Job, kind: str, payload) -> bool:
         with self._lock:

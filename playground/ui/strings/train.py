@@ -59,7 +59,7 @@ ZH = {
     "train.queued_wait": "排队中：第 {pos} 位（各会话轮流）· 约 {wait} 后开始，约 {eta} 后完成。",
     "train.queued_unknown": "排队中：第 {pos} 位（各会话轮流）· 暂无等待时间估计：这里还没有运行过类似的任务。",
     "train.on": "（{where}）",
-    "train.running": "正在 **{device}**{where} 上训练：第 {step} / {total} 步 · {pct:.0%} · 预计还需 {eta}。",
+    "train.running": "正在 **{device}** 上训练{where}：第 {step} / {total} 步 · {pct:.0%} · 预计还需 {eta}。",
     "train.starting": "正在启动训练进程……",
     "train.done": "用时 {elapsed} 完成：留出集准确率 **{acc}**。点击“使用这个模型”即可在上方试用。",
     "train.cancelled": "已在第 {step} / {total} 步停止；模型保留了已经学到的内容（留出集准确率 **{acc}**）。",
