@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from conftest import playwright_expect
+from conftest import EXPECT_TIMEOUT_MS, playwright_expect
 
 pytestmark = pytest.mark.browser
 expect = playwright_expect()
@@ -144,6 +144,45 @@ def test_training_from_the_page_streams_a_growing_chart_that_keeps_its_zoom(page
     page.locator("#cnn-train-use").click()
     draw(page, 1)
     expect(page.locator("#cnn-status")).to_contain_text("your job cnn-")
+
+
+def _start_long_job(page):
+    """Open the CNN Train panel and start a 50,000-step job (it is stopped by the test, on any hardware)."""
+    page.get_by_text("Train your own CNN").click()
+    for field, value in (("epochs", 50), ("batch_size", 8), ("c1", 4), ("c2", 8)):
+        set_number(page, f"cnn-cfg-{field}", value)
+    page.locator("#cnn-train-start").click()
+
+
+def test_a_second_student_sees_their_place_in_line_then_their_turn(browser, page, app_url, monkeypatch):
+    from playground import jobs
+
+    # one job at a time, as on this 2-core machine, whatever the machine: the line forms behind it
+    monkeypatch.setattr(jobs.manager(), "_max_running", 1)
+    monkeypatch.setattr(jobs.manager(), "_gpu_jobs", 1)
+    open_cnn_tab(page, app_url)
+    _start_long_job(page)
+    first = page.locator("#cnn-train-status")
+    expect(first).to_contain_text("Training on", timeout=120_000)
+    other = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")  # another student
+    try:
+        second = other.new_page()
+        second.set_default_timeout(EXPECT_TIMEOUT_MS)
+        second.goto(app_url)
+        expect(second.get_by_role("tab", name="CNN · 手写数字")).to_be_visible()
+        second.get_by_text("训练你自己的 CNN").click()
+        for field, value in (("epochs", 50), ("batch_size", 8), ("c1", 4), ("c2", 8)):
+            set_number(second, f"cnn-cfg-{field}", value)
+        second.locator("#cnn-train-start").click()
+        status = second.locator("#cnn-train-status")
+        expect(status).to_contain_text("排队中：第 1 位（各会话轮流）")
+        page.locator("#cnn-train-stop").click()  # the first student stops: the second's job starts
+        expect(first).to_contain_text("Stopped at step")
+        expect(status).to_contain_text("上训练", timeout=120_000)
+        second.locator("#cnn-train-stop").click()
+        expect(status).to_contain_text("已在第")
+    finally:
+        other.close()
 
 
 COUNT_REQUESTS = """() => { window.npJoins = 0; const original = window.fetch;
