@@ -41,13 +41,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(env: dict[str, str] | None = None, timeout: float = 120.0):
-    """Yield (url, process) of a started app; ``env`` adds to or overrides the environment."""
+def served(env: dict[str, str] | None = None, timeout: float = 120.0, script: str = "app.py"):
+    """Yield (url, process) of a started app (``script``, from the repository's root); ``env`` adds to or
+    overrides the environment."""
     port = free_port()
     env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
            "GRADIO_ANALYTICS_ENABLED": "False", **(env or {})}
     log = Path(tempfile.mkdtemp(prefix="np-bench-")) / "server.log"
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([sys.executable, script], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=open(log, "w"))
     url = f"http://127.0.0.1:{port}/"
     try:

@@ -58,6 +58,28 @@ def test_drawing_a_digit_on_a_fresh_page_shows_its_prediction(page, app_url, dig
     expect(page.locator("#cnn-conv4 img")).to_be_visible()
 
 
+ORDER = """() => { window.npSeen = {};  // when each answer first shows, on the page's clock
+  new MutationObserver(() => {
+    const now = performance.now();
+    const label = document.querySelector('#cnn-label [data-testid="label-output-value"]');
+    if (label && label.textContent.trim() && !window.npSeen.label) window.npSeen.label = now;
+    if (document.querySelector('#cnn-saliency img') && !window.npSeen.saliency) window.npSeen.saliency = now;
+  }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true}); }"""
+
+
+def test_the_label_comes_first_and_the_views_inside_follow(page, app_url):
+    open_cnn_tab(page, app_url)
+    page.evaluate(ORDER)
+    draw(page, 7)
+    expect(page.locator("#cnn-saliency img")).to_be_visible()
+    expect(predicted(page)).to_have_text("7")
+    seen = page.evaluate("window.npSeen")
+    # one answer with everything would show both in the same update; the label is sent on its own first
+    assert seen["label"] < seen["saliency"], seen
+    for view in ("#cnn-sees img", "#cnn-conv1 img", "#cnn-conv4 img"):
+        expect(page.locator(view)).to_be_visible()
+
+
 def test_clear_empties_the_answer_and_the_brush_is_ready_again(page, app_url):
     open_cnn_tab(page, app_url)
     draw(page, 1)

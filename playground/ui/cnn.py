@@ -30,38 +30,79 @@ def _model(session_models: dict | None, request: gr.Request | None = None):
     return chosen.model, msg("cnn.model_pretrained", request, acc=figures.stored().get("cnn.held_out_acc", acc))
 
 
-def _analyse(ink: np.ndarray, session_models: dict | None, request: gr.Request | None):
-    """Ink map → everything the tab shows about it; raises drawing.ImageError for blank drawings."""
+def _read(ink: np.ndarray, session_models: dict | None, request: gr.Request | None):
+    """Ink map → (digit, model, probabilities, label, status): one forward pass, the quick part.
+    Raises drawing.ImageError for blank drawings."""
     digit = drawing.to_mnist(ink)
     model, name = _model(session_models, request)
     probs = cnn.predict(model, digit)
     label = int(probs.argmax())
+    return digit, model, probs, label, msg("cnn.status_result", request, label=label,
+                                           confidence=float(probs[label]), model=name)
+
+
+def _answer(probs, label, status):
+    """The quick outputs: label (with the top three probabilities), status, JSON."""
+    return ({str(d): float(p) for d, p in enumerate(probs)}, status,
+            {"label": label, "probabilities": [float(p) for p in probs]})
+
+
+def _inside(digit, model, probs, label):
+    """The slower outputs: the bar chart (a plotly figure the page mounts anew), what the model sees,
+    saliency (SmoothGrad: 16 backward passes), the feature-map grids."""
     maps = cnn.feature_maps(model, digit)
-    status = msg("cnn.status_result", request, label=label, confidence=float(probs[label]), model=name)
-    return (
-        {str(d): float(p) for d, p in enumerate(probs)},
-        plots.probability_bars(probs),
-        plots.digit_image(digit, MAP_SIZE),
-        plots.saliency_image(digit, cnn.saliency(model, digit, target=label), MAP_SIZE),
-        *[plots.feature_grid(maps[name]) for name in cnn.FEATURE_LAYERS],
-        status,
-        {"label": label, "probabilities": [float(p) for p in probs]},
-    )
+    return (plots.probability_bars(probs), plots.digit_image(digit, MAP_SIZE),
+            plots.saliency_image(digit, cnn.saliency(model, digit, target=label), MAP_SIZE),
+            *[plots.feature_grid(maps[name]) for name in cnn.FEATURE_LAYERS])
+
+
+def _analyse(ink: np.ndarray, session_models: dict | None, request: gr.Request | None):
+    """Ink map → everything the tab shows about it, quick outputs first (see ``QUICK``, ``INSIDE``)."""
+    digit, model, probs, label, status = _read(ink, session_models, request)
+    return (*_answer(probs, label, status), *_inside(digit, model, probs, label))
+
+
+def _empty_quick(status: str):
+    return (None, status, None)
+
+
+def _empty_inside():
+    return (plots.probability_bars(None), None, None, *[None] * len(cnn.FEATURE_LAYERS))
 
 
 def _empty(status: str):
-    return (None, plots.probability_bars(None), None, None, None, None, None, None, status, None)
+    return (*_empty_quick(status), *_empty_inside())
+
+
+def _ink(value):
+    composite = widgets.composite(value)
+    return None if composite is None or composite.size == 0 else drawing.ink_map(composite)
 
 
 def on_draw(value, session_models, request: gr.Request):
-    """Every stroke: read the drawing. A blank canvas asks for a digit instead of guessing."""
-    composite = widgets.composite(value)
-    if composite is None or composite.size == 0:
-        return _empty(msg("cnn.status_ready", request))
+    """Every stroke, the quick part: the label with its top probabilities (one forward pass), so the
+    answer follows the pen; :func:`on_draw_inside` follows with the rest. A blank canvas asks for a digit."""
     try:
-        return _analyse(drawing.ink_map(composite), session_models, request)
+        ink = _ink(value)
+        if ink is None:
+            return _empty_quick(msg("cnn.status_ready", request))
+        digit, model, probs, label, status = _read(ink, session_models, request)
+        return _answer(probs, label, status)
     except drawing.ImageError as e:
-        return _empty(msg(f"err.{e.code}", request, **e.params))
+        return _empty_quick(msg(f"err.{e.code}", request, **e.params))
+
+
+def on_draw_inside(value, session_models, request: gr.Request):
+    """After the label: what the model sees, its saliency and its feature maps (empty for a blank or
+    unreadable drawing, whose message the quick part has shown)."""
+    try:
+        ink = _ink(value)
+        if ink is None:
+            return _empty_inside()
+        digit, model, probs, label, _ = _read(ink, session_models, request)
+        return _inside(digit, model, probs, label)
+    except drawing.ImageError:
+        return _empty_inside()
 
 
 def on_upload(path, session_models, request: gr.Request):
@@ -139,9 +180,12 @@ def build(demo: gr.Blocks, session_models: gr.State) -> None:
     with gr.Accordion(t("cnn.theory"), open=False):
         gr.Markdown(t("text.cnn_theory_table"), latex_delimiters=widgets.LATEX)
 
-    outputs = [label, bars, sees, sal, *fmaps, status, answer]
-    canvas.change(on_draw, [canvas, session_models], outputs, trigger_mode="always_last", show_progress="hidden",
-                  api_visibility="private")
+    quick, inside = [label, status, answer], [bars, sees, sal, *fmaps]
+    outputs = quick + inside
+    # the label first (one forward pass), then the rest: a fast answer need not wait for SmoothGrad
+    canvas.change(on_draw, [canvas, session_models], quick, trigger_mode="always_last", show_progress="hidden",
+                  api_visibility="private").then(
+        on_draw_inside, [canvas, session_models], inside, show_progress="hidden", api_visibility="private")
     upload.upload(on_upload, [upload, session_models], outputs, api_visibility="private")
     api_file.upload(classify_digit, [api_file, session_models], answer, api_name="classify_digit")
     demo.load(None, js=widgets.canvas_load_js("cnn-canvas"))

@@ -1,0 +1,192 @@
+"""Does the answer follow the pen? The app against a bare Sketchpad, in one real Chromium.
+
+    python bench/browser.py               # 10 digits drawn in each app, 3 page loads each, 10 s of FNN Play
+    python bench/browser.py --digits 20
+
+Two apps run side by side, each as its own process on a free local port: ours (``python app.py``) and
+a bare one (``bench/bare_sketchpad.py``: the same Sketchpad settings in a column, a handler that returns a
+constant label). Playwright drives Debian's ``/usr/bin/chromium`` with the mouse, as a person would:
+
+- **label**: the same single-stroke digits drawn in each app, each on a freshly opened page; the time
+  from the stroke's mouse-up (a ``pointerup`` listener in the page) to the label's text appearing (a
+  MutationObserver), both read from the page's own clock. ``label_ratio`` = our median ÷ the bare median.
+- **load**: a fresh browser context each time, from navigation to a canvas ready to draw (visible, with
+  its Brush; ours must also have selected it by itself). ``load_ratio`` = our median ÷ bare median.
+- **FNN**: the FNN tab's Play for ``--seconds``: redraws of the decision surface per second (changes of
+  the picture the page shows) and training steps per second (the step count the page shows).
+
+The last line is one JSON object with ``label_ratio``, ``load_ratio``, ``fnn_redraws_per_s`` and
+``fnn_steps_per_s`` and the medians behind them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from served import served  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+# Single strokes, in units of the drawing area's half-width from its centre (one mouse-up each)
+STROKES = {
+    1: [(0.0, -0.6), (0.0, 0.6)],
+    7: [(-0.45, -0.55), (0.45, -0.55), (-0.1, 0.65)],
+    0: [(0.0, -0.6), (-0.4, -0.35), (-0.45, 0.2), (-0.2, 0.6), (0.2, 0.6), (0.45, 0.2), (0.4, -0.35), (0.0, -0.6)],
+}
+APPS = {  # the canvas, its Clear button and the label's text, in each app
+    "app": {"canvas": "#cnn-canvas", "clear": "#cnn-clear", "label": '#cnn-label [data-testid="label-output-value"]',
+            "clicks_brush": False},
+    "bare": {"canvas": "#bare-canvas", "clear": "#bare-clear", "label": '#bare-label [data-testid="label-output-value"]',
+             "clicks_brush": True},
+}
+WATCH = """(sel) => {  // the page's own clock: the last pointerup, and when the label's text next appears
+  window.npUp = null; window.npLabel = null;
+  document.addEventListener('pointerup', () => { window.npUp = performance.now(); window.npLabel = null; }, true);
+  new MutationObserver(() => {
+    const el = document.querySelector(sel);
+    if (el && el.textContent.trim() && window.npUp !== null && window.npLabel === null)
+      window.npLabel = performance.now();
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+TIMEOUT_MS = 120_000  # a guard against a hang, not a deadline
+
+
+def ready(page, app: dict) -> None:
+    """Wait until the canvas can be drawn on: visible, with its Brush. Our page selects the Brush itself
+    (waited for: it counts against us); on the bare page, where Gradio selects no tool, it is clicked at
+    once, as a person would."""
+    page.locator(f"{app['canvas']} canvas").first.wait_for(state="visible", timeout=TIMEOUT_MS)
+    brush = page.locator(f'{app["canvas"]} button[aria-label="Brush"]')
+    brush.wait_for(state="visible", timeout=TIMEOUT_MS)
+    if app["clicks_brush"]:
+        if "highlight" not in (brush.get_attribute("class") or ""):
+            brush.click()
+        return
+    deadline = time.time() + TIMEOUT_MS / 1000
+    while "highlight" not in (brush.get_attribute("class") or ""):
+        if time.time() > deadline:
+            raise TimeoutError("the Brush never became selected")
+        time.sleep(0.02)
+
+
+def load_times(browser, url: str, app: dict, n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        t0 = time.perf_counter()
+        page.goto(url)
+        ready(page, app)
+        out.append(time.perf_counter() - t0)
+        context.close()
+    return out
+
+
+def stroke(page, app: dict, digit: int, radius: float = 80) -> None:
+    canvas = page.locator(f"{app['canvas']} canvas").first
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    points = STROKES[digit]
+    page.mouse.move(cx + points[0][0] * radius, cy + points[0][1] * radius)
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(cx + x * radius, cy + y * radius, steps=12)
+    page.mouse.up()
+
+
+def label_latencies(browser, url: str, app: dict, digits: list[int], settle: float = 0.0) -> list[float]:
+    """Mouse-up → label text, in ms of the page's clock, for each digit drawn on a freshly opened page (as a
+    new visitor does; Clear is not used: on the bare page an answer still on its way can bring a cleared
+    label back, so the two pages could not be treated alike)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    out = []
+    for digit in digits:
+        page.goto(url)
+        ready(page, app)
+        time.sleep(settle)  # a person's pause before the first stroke, the same on both pages
+        page.evaluate(WATCH, app["label"])
+        stroke(page, app, digit)
+        page.wait_for_function("() => window.npLabel !== null", timeout=TIMEOUT_MS)
+        out.append(page.evaluate("() => window.npLabel - window.npUp"))
+    context.close()
+    return out
+
+
+def fnn_play(browser, url: str, seconds: float) -> dict:
+    """Redraws of the FNN's decision surface and training steps per second while Play runs."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(url)
+    page.get_by_role("tab", name="FNN / MLP").click()
+    stats = page.locator("#mlp-stats")
+    stats.wait_for(state="visible")
+    page.evaluate("""() => { window.npRedraws = 0; const seen = new Set();
+      new MutationObserver(() => { const img = document.querySelector('#mlp-boundary img');
+        if (img && img.src && !seen.has(img.src)) { seen.add(img.src); window.npRedraws++; } })
+      .observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['src']}); }""")
+    page.locator("#mlp-play").click()
+    page.wait_for_function("() => /step [1-9]/.test(document.querySelector('#mlp-stats').innerText)")
+
+    def step() -> int:
+        return int(re.search(r"step ([\d,]+)", stats.inner_text()).group(1).replace(",", ""))
+
+    s0, r0, t0 = step(), page.evaluate("window.npRedraws"), time.perf_counter()
+    time.sleep(seconds)
+    s1, r1, t1 = step(), page.evaluate("window.npRedraws"), time.perf_counter()
+    page.locator("#mlp-pause").click()
+    context.close()
+    return {"fnn_redraws_per_s": (r1 - r0) / (t1 - t0), "fnn_steps_per_s": (s1 - s0) / (t1 - t0)}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--digits", type=int, default=10)
+    p.add_argument("--loads", type=int, default=3)
+    p.add_argument("--seconds", type=float, default=10.0, help="of FNN Play")
+    p.add_argument("--settle", type=float, default=0.0,
+                   help="seconds between a page being ready and the stroke (0: at once, as an eager visitor)")
+    args = p.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    digits = [[1, 7, 0][i % 3] for i in range(args.digits)]
+    out: dict = {}
+    runs = tempfile.mkdtemp(prefix="np-bench-runs-")
+    with served({"NP_RUNS_DIR": runs}) as (url, _), served(script="bench/bare_sketchpad.py") as (bare, _), \
+            sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
+        loads = {"bare": [], "app": []}
+        for _ in range(args.loads):  # alternating, so both see the same machine
+            loads["bare"] += load_times(browser, bare, APPS["bare"], 1)
+            loads["app"] += load_times(browser, url, APPS["app"], 1)
+        labels = {"bare": label_latencies(browser, bare, APPS["bare"], digits, args.settle),
+                  "app": label_latencies(browser, url, APPS["app"], digits, args.settle)}
+        out.update(fnn_play(browser, url, args.seconds))
+        browser.close()
+    med = {k: statistics.median(v) for k, v in labels.items()}
+    load = {k: statistics.median(v) for k, v in loads.items()}
+    out = {"label_ratio": round(med["app"] / med["bare"], 3), "load_ratio": round(load["app"] / load["bare"], 3),
+           "fnn_redraws_per_s": round(out["fnn_redraws_per_s"], 2), "fnn_steps_per_s": round(out["fnn_steps_per_s"], 1),
+           "label_ms_median": {k: round(v) for k, v in med.items()},
+           "label_ms": {k: [round(x) for x in v] for k, v in labels.items()},
+           "load_s_median": {k: round(v, 2) for k, v in load.items()},
+           "load_s": {k: [round(x, 2) for x in v] for k, v in loads.items()}, "digits": digits}
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
