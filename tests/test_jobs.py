@@ -323,3 +323,26 @@ def test_a_ray_cluster_that_does_not_answer_never_stalls_the_server(tmp_path):
     assert answer["state"] == "queued" and answer["slots"] == {"cpu": 0, "gpu": 0}  # it waits in line, not failed
     assert answer["start_s"] < 60 and answer["summary_s"] < 60  # about a second, where ray.init alone waits minutes
     assert answer["cluster"]["backend"] == "ray" and "cannot reach the cluster" in answer["cluster"]["error"]
+
+
+def test_the_health_tab_says_the_pools_and_where_jobs_run_in_both_languages():
+    from types import SimpleNamespace
+
+    from playground.ui import health
+
+    def say(rep, lang):
+        return health.describe(rep, SimpleNamespace(cookies={"np_lang": lang}, headers={}))
+
+    rep = health.health_report()  # this server: local backend, the pools of this machine
+    assert rep["backend"]["backend"] == "local" and rep["backend"]["cpus"] >= 1
+    assert "CPU jobs: 0 of" in say(rep, "en") and "GPU jobs" not in say(rep, "en")
+    rep["jobs"].update(gpu_slots=4, running={"cpu": 0, "gpu": 1}, gpu_min_free_mb=1024)
+    assert "GPU jobs: 1 of 4 sharing it (a new one starts only with 1024 MB free)" in say(rep, "en")
+    assert "GPU 任务：1 / 4 个共享 GPU" in say(rep, "zh")
+    rep["backend"] = {"backend": "ray", "cpus": 8, "gpus": 1, "nodes": [
+        {"where": "10.0.0.5", "id": "1a2b3c4d", "cpus": 0, "gpus": 0},
+        {"where": "10.0.0.6", "id": "5e6f7a8b", "cpus": 8, "gpus": 1}]}
+    assert ("Ray cluster: 2 nodes, 8 CPUs, 1 GPUs · 10.0.0.5 (1a2b3c4d: 0 CPU, 0 GPU), "
+            "10.0.0.6 (5e6f7a8b: 8 CPU, 1 GPU)") in say(rep, "en")
+    rep["backend"] = {"backend": "ray", "error": "cannot reach the cluster (ConnectionError)"}
+    assert "Ray 集群：无法连接（cannot reach the cluster (ConnectionError)）" in say(rep, "zh")

@@ -33,8 +33,9 @@ def describe(rep: dict, request: gr.Request | None = None) -> str:
              f"**{msg('health.jobs', request)}** · " + msg(
                  "health.jobs_line", request, **counts, max_queued=j["max_queued"], max_per_owner=j["max_per_owner"])
              + "  \n" + msg("health.pools_line", request, cpu_running=j["running"]["cpu"], max_running=j["max_running"],
-                            threads=j["threads_per_job"], gpu_running=j["running"]["gpu"], gpu_slots=j["gpu_slots"])
-             + (msg("health.gpu_guard", request, min_free=j["gpu_min_free_mb"]) if j["gpu_slots"] else ""),
+                            threads=j["threads_per_job"])
+             + (msg("health.gpu_pool", request, gpu_running=j["running"]["gpu"], gpu_slots=j["gpu_slots"],
+                    min_free=j["gpu_min_free_mb"]) if j["gpu_slots"] else ""),
              "", f"**{msg('health.backend', request)}** · " + _backend(rep["backend"], request)]
     if j["active"]:
         active = ", ".join(f"{a['id']} ({a['state']}, {a['step']}/{a['total_steps'] or '?'})" for a in j["active"])

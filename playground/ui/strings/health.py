@@ -10,9 +10,9 @@ EN = {
     "health.jobs": "Training jobs",
     "health.jobs_line": "{running} running, {queued} queued, {done} done, {failed} failed, {cancelled} stopped · "
                         "limits: {max_queued} waiting, {max_per_owner} per visitor, served in turn across visitors",
-    "health.pools_line": "CPU: {cpu_running} of {max_running} running at once, {threads} threads each · "
-                         "GPU: {gpu_running} of {gpu_slots} sharing it",
-    "health.gpu_guard": " (a new GPU job starts only with {min_free} MB free)",
+    "health.pools_line": "CPU jobs: {cpu_running} of {max_running} running at once, torch threads per job: {threads}",
+    "health.gpu_pool": " · GPU jobs: {gpu_running} of {gpu_slots} sharing it (a new one starts only with {min_free} MB "
+                       "free)",
     "health.backend": "Where jobs run",
     "health.backend_local": "this machine's processes ({cpus} cores, {gpus} GPUs)",
     "health.backend_ray": "Ray cluster: {n} nodes, {cpus} CPUs, {gpus} GPUs · {nodes}",
@@ -44,9 +44,8 @@ ZH = {
     "health.jobs": "训练任务",
     "health.jobs_line": "{running} 个运行中，{queued} 个排队，{done} 个完成，{failed} 个失败，{cancelled} 个已停止 · "
                         "上限：排队 {max_queued} 个，每位访客 {max_per_owner} 个，各访客轮流使用",
-    "health.pools_line": "CPU：同时运行 {cpu_running} / {max_running} 个，每个 {threads} 个线程 · "
-                         "GPU：{gpu_running} / {gpu_slots} 个共享",
-    "health.gpu_guard": "（空闲显存至少 {min_free} MB 时才启动新的 GPU 任务）",
+    "health.pools_line": "CPU 任务：同时运行 {cpu_running} / {max_running} 个，每个任务 {threads} 个 torch 线程",
+    "health.gpu_pool": " · GPU 任务：{gpu_running} / {gpu_slots} 个共享 GPU（空闲显存至少 {min_free} MB 时才启动新的）",
     "health.backend": "任务在哪里运行",
     "health.backend_local": "本机进程（{cpus} 个核心，{gpus} 块 GPU）",
     "health.backend_ray": "Ray 集群：{n} 个节点，{cpus} 个 CPU，{gpus} 块 GPU · {nodes}",
