@@ -205,9 +205,9 @@ def main() -> int:
     if "local" in backends_:
         with served({"NP_RUNS_DIR": tempfile.mkdtemp(prefix="np-bench-runs-")}) as (url, _):
             local = run_class(url, args.students, config, args.spread, args.seed)
-        print(json.dumps({"local": {k: v for k, v in local.items() if k != "_runs"}}), flush=True)
-        out.update({k: v for k, v in local.items() if k != "_runs"})
         runs = local.pop("_runs")
+        print(json.dumps({"local": local}), flush=True)
+        out.update(local)
         t0 = min(r["clicked"] for r in runs)
         arrivals = [r["clicked"] - t0 for r in sorted(runs, key=lambda r: r["created"])]
         durations = [r["finished"] - r["started"] for r in sorted(runs, key=lambda r: r["created"])]

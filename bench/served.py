@@ -4,7 +4,8 @@
         client = Client(url, verbose=False)
         ...
 
-It is ready when its page answers; it is stopped (terminated, killed if it lingers) on the way out.
+It is ready when its page answers; it is stopped (terminated, killed if it lingers) on the way out. The
+Ray tests start the app through it too (``tests/test_ray_app.py``).
 ``drawing()`` gives a held-out digit as the page would send it, for ``/classify_digit``.
 """
 
@@ -59,7 +60,8 @@ def served(env: dict[str, str] | None = None, timeout: float = 120.0, script: st
                 break
             except Exception:
                 if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(f"the app did not start; see {log}")
+                    why = f"exited with {proc.returncode}" if proc.poll() is not None else f"no answer in {timeout:g} s"
+                    raise RuntimeError(f"the app did not start ({why}); {log} ends:\n{log.read_text()[-3000:]}")
                 time.sleep(0.05)
         yield url, proc
     finally:

@@ -4,10 +4,8 @@ worker nodes (``ray_cluster``), driven through its API and in Chromium exactly a
 import json
 import os
 import re
-import subprocess
 import sys
 import time
-import urllib.request
 
 import numpy as np
 import pytest
@@ -15,7 +13,7 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from conftest import RAY_NODES, ROOT, _free_port, playwright_expect
+from conftest import RAY_NODES, ROOT, playwright_expect
 from playground.data import digits
 from test_api_jobs import HANG_GUARD, TINY, wait
 from test_browser import draw, open_cnn_tab, set_number
@@ -25,33 +23,15 @@ expect = playwright_expect()
 
 @pytest.fixture(scope="module")
 def ray_app(ray_cluster, tmp_path_factory):
-    """``python app.py`` in its own process, its jobs on the Ray cluster; yields its URL."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("ray-app") / "app.log"
-    env = {**os.environ, "NP_RAY_ADDRESS": ray_cluster.address, "NP_RUNS_DIR": str(log.parent / "runs"),
-           "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port), "RAY_USAGE_STATS_ENABLED": "0",
-           "GRADIO_ANALYTICS_ENABLED": "False",
+    """``python app.py`` in its own process (bench/served.py, as the benchmarks start it), its jobs on the Ray
+    cluster; yields its URL."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from served import served
+    env = {"NP_RAY_ADDRESS": ray_cluster.address, "NP_RUNS_DIR": str(tmp_path_factory.mktemp("ray-app-runs")),
+           "RAY_USAGE_STATS_ENABLED": "0",
            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}  # the test architectures, as here
-    with open(log, "wb") as out:
-        server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + HANG_GUARD
-    while True:
-        assert server.poll() is None, f"the app exited ({server.returncode}):\n{log.read_text()[-3000:]}"
-        assert time.time() < deadline, f"the app did not answer within {HANG_GUARD} s:\n{log.read_text()[-3000:]}"
-        try:
-            urllib.request.urlopen(url, timeout=5)
-            break
-        except OSError:
-            time.sleep(0.5)
-    try:
+    with served(env, timeout=HANG_GUARD) as (url, _):
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 def test_a_job_runs_on_a_ray_node_and_its_model_serves_this_session(ray_app, tmp_path):

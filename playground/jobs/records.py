@@ -39,7 +39,6 @@ class Job:
     finished: float | None = None
     has_model: bool = False
     stop_requested: bool = False
-    stop_time: float | None = None  # when Stop was asked: a worker still running stop_grace seconds later is killed
     backend: str = ""  # "local" or "ray", once launched
     where: str = ""  # the machine (or Ray node) and process that ran it
 

@@ -169,7 +169,6 @@ class JobManager:
                 self._finish(job, "cancelled")
             elif job.state == "running":
                 job.stop_requested = True
-                job.stop_time = job.stop_time or time.time()
                 handle = self._handles.get(job_id)
                 if handle is not None:
                     handle.stop()
@@ -242,7 +241,7 @@ class JobManager:
                        "total_steps": j.total_steps} for j in self._jobs.values() if j.state in ACTIVE]
             slots = self.slots()
             return {"counts": counts, "active": active, "max_running": slots["cpu"], "gpu_slots": slots["gpu"],
-                    "running": {pool: sum(p == pool for p in self._pools.values()) for pool in ("cpu", "gpu")},
+                    "running": self._running(),
                     "max_queued": self.max_queued, "max_per_owner": self.max_per_owner,
                     "threads_per_job": self.threads, "gpu_min_free_mb": self.gpu_min_free_mb,
                     "gpu_free_mb": self._gpu_free_mb, "fairness": "round-robin across sessions"}
@@ -284,6 +283,10 @@ class JobManager:
                 self._resources = (now, {"cpus": 0, "gpus": 0, "unreachable": True})
         return self._resources[1]
 
+    def _running(self) -> dict[str, int]:
+        """Jobs running now in each pool: {"cpu": n, "gpu": m}."""
+        return {pool: sum(p == pool for p in self._pools.values()) for pool in ("cpu", "gpu")}
+
     def _pool(self, job: Job) -> str:
         return "gpu" if job.device == "cuda" or (job.device == "auto" and self.slots()["gpu"]) else "cpu"
 
@@ -312,8 +315,8 @@ class JobManager:
         done = sorted((j for j in like if j.state == "done" and j.finished), key=lambda j: j.finished)[-5:]
         if done:
             return statistics.median(j.finished - j.started for j in done)
-        running = [time.time() - j.started + self._pace_left(j) for j in like if j.state == "running"
-                   and self._pace_left(j) is not None]
+        running = [time.time() - j.started + left for j in like
+                   if j.state == "running" and (left := self._pace_left(j)) is not None]
         return statistics.median(running) if running else None
 
     def _pace_left(self, job: Job) -> float | None:
@@ -345,7 +348,12 @@ class JobManager:
             free_at += [0.0] * max(0, slots[pool] - len(free_at))
             if any(f is None for f in free_at):
                 continue
-            durations = [self._expected(self._jobs[j]) for j in waiting]
+            def kind(job_id):  # jobs of one kind take alike: the records are looked through once per kind
+                return self._jobs[job_id].arch, json.dumps(self._jobs[job_id].config, sort_keys=True)
+
+            first = {kind(j): j for j in reversed(waiting)}  # a job of each kind
+            expected = {k: self._expected(self._jobs[j]) for k, j in first.items()}
+            durations = [expected[kind(j)] for j in waiting]
             for job_id, start, duration in zip(waiting, plan.starts(free_at, durations), durations):
                 if start is not None:
                     out[job_id] = (out[job_id][0], start, None if duration is None else start + duration)
@@ -355,8 +363,7 @@ class JobManager:
         with self._lock:
             if self._closed:
                 return
-            slots = self.slots()
-            running = {pool: sum(p == pool for p in self._pools.values()) for pool in slots}
+            slots, running = self.slots(), self._running()
             for job_id in self._order():
                 job = self._jobs[job_id]
                 pool = self._pool(job)
@@ -408,13 +415,16 @@ class JobManager:
 
     def _monitor(self, job: Job, handle: backends.Handle) -> None:
         ended = forced = False
+        stop_seen = None
         while not ended:
             try:
                 kind, payload = handle.get(timeout=0.5)
             except queue.Empty:
-                if job.stop_requested and time.time() - job.stop_time > self.stop_grace and handle.alive():
-                    forced = True
-                    handle.kill()
+                if job.stop_requested:
+                    stop_seen = stop_seen or time.time()
+                    if time.time() - stop_seen > self.stop_grace and handle.alive():
+                        forced = True
+                        handle.kill()
                 if not handle.alive():
                     try:  # the last words may still be on their way
                         kind, payload = handle.get(timeout=1.0)

@@ -57,7 +57,7 @@ def _inside(digit, model, probs, label):
 
 
 def _analyse(ink: np.ndarray, session_models: dict | None, request: gr.Request | None):
-    """Ink map → everything the tab shows about it, quick outputs first (see ``QUICK``, ``INSIDE``)."""
+    """Ink map → everything the tab shows about it: :func:`_answer`'s outputs, then :func:`_inside`'s."""
     digit, model, probs, label, status = _read(ink, session_models, request)
     return (*_answer(probs, label, status), *_inside(digit, model, probs, label))
 

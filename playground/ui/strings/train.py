@@ -15,7 +15,6 @@ EN = {
     "train.preview": "First-layer filters, live (red +, blue −)",
     "train.sample": "What it writes now (live sample)",
     "train.idle": "No training job yet.",
-    "train.queued": "Queued: position {pos} in line (sessions take turns).",
     "train.queued_wait": "Queued: position {pos} in line (sessions take turns) · starts in about {wait}, "
                          "done in about {eta}.",
     "train.queued_unknown": "Queued: position {pos} in line (sessions take turns) · no wait estimate yet: "
@@ -55,7 +54,6 @@ ZH = {
     "train.preview": "第一层卷积核，实时（红为正，蓝为负）",
     "train.sample": "它现在写出的文字（实时样本）",
     "train.idle": "还没有训练任务。",
-    "train.queued": "排队中：第 {pos} 位（各会话轮流）。",
     "train.queued_wait": "排队中：第 {pos} 位（各会话轮流）· 约 {wait} 后开始，约 {eta} 后完成。",
     "train.queued_unknown": "排队中：第 {pos} 位（各会话轮流）· 暂无等待时间估计：这里还没有运行过类似的任务。",
     "train.on": "（{where}）",
