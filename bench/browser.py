@@ -1,4 +1,4 @@
-"""Does the answer follow the pen? The app against a bare Sketchpad, in one real Chromium.
+"""Does the answer follow the pen? The app's digit pad against a bare Sketchpad, in one real Chromium.
 
     python bench/browser.py               # 10 digits drawn in each app, 3 page loads each, 10 s of FNN Play
     python bench/browser.py --digits 20
@@ -7,13 +7,19 @@ Two apps run side by side, each as its own process on a free local port: ours (`
 a bare one (``bench/bare_sketchpad.py``: the same Sketchpad settings in a column, a handler that returns a
 constant label). Playwright drives Debian's ``/usr/bin/chromium`` with the mouse, as a person would:
 
-- **label**: the same single-stroke digits drawn in each app, each on a freshly opened page; the time
-  from the stroke's mouse-up (a ``pointerup`` listener in the page) to the label's text appearing (a
-  MutationObserver), both read from the page's own clock. ``label_ratio`` = our median ÷ the bare median.
-- **load**: a fresh browser context each time, from navigation to a canvas ready to draw (visible, with
-  its Brush; ours must also have selected it by itself). ``load_ratio`` = our median ÷ bare median.
-- **FNN**: the FNN tab's Play for ``--seconds``: redraws of the decision surface per second (changes of
-  the picture the page shows) and training steps per second (the step count the page shows).
+- **label**: the same single-stroke digits drawn in each app, each on a freshly opened page, timed on the
+  page's own clock from the stroke's mouse-up (a ``pointerup`` listener). Bare: until the label's text
+  appears (a MutationObserver). Ours: until the pad's quick answer to the whole stroke is shown (its
+  ``np-answer`` event), though the label, answered while the pen moved, may have shown its final text
+  earlier (``label_settled_ms``: mouse-up → its last change, 0 when it was already right; a label has
+  settled when it has not changed for ``SETTLED_MS``). ``label_ratio`` = our median ÷ the bare median.
+- **live**: one slow stroke (a "0" over about 1.5 s) on our pad: answers shown while the pen is down,
+  and the requests the pad sent per second of drawing.
+- **load**: a fresh browser context each time, from navigation to a canvas ready to draw (ours: the pad
+  visible with its script attached; bare: visible with its Brush, clicked at once as a person would:
+  Gradio selects no tool). ``load_ratio`` = our median ÷ bare median.
+- **FNN**: the FNN tab's Play for ``--seconds``: redraws of the decision surface per second (frames the
+  page's stage has drawn: its canvas counts them) and training steps per second (the step count shown).
 
 The last line is one JSON object with ``label_ratio``, ``load_ratio``, ``fnn_redraws_per_s`` and
 ``fnn_steps_per_s`` and the medians behind them.
@@ -43,20 +49,23 @@ STROKES = {
     0: [(0.0, -0.6), (-0.4, -0.35), (-0.45, 0.2), (-0.2, 0.6), (0.2, 0.6), (0.45, 0.2), (0.4, -0.35), (0.0, -0.6)],
 }
 APPS = {  # the canvas, its Clear button and the label's text, in each app
-    "app": {"canvas": "#cnn-canvas", "clear": "#cnn-clear", "label": '#cnn-label [data-testid="label-output-value"]',
-            "clicks_brush": False},
+    "app": {"canvas": "#cnn-canvas", "clear": "#cnn-clear", "label": '#cnn-label .np-digit',
+            "clicks_brush": False, "ready": "#cnn-canvas canvas[data-ready]"},
     "bare": {"canvas": "#bare-canvas", "clear": "#bare-clear", "label": '#bare-label [data-testid="label-output-value"]',
              "clicks_brush": True},
 }
-WATCH = """(sel) => {  // the page's own clock: the last pointerup, and when the label's text next appears
-  window.npUp = null; window.npLabel = null;
-  document.addEventListener('pointerup', () => { window.npUp = performance.now(); window.npLabel = null; }, true);
+WATCH = """(sel) => {  // the page's own clock: pointer down and up, and every change of the label's text
+  window.npDown = null; window.npUp = null; window.npChanges = []; window.npAnswers = []; let text = '';
+  document.addEventListener('np-answer', () => window.npAnswers.push(performance.now()));  // our pad's reads
+  document.addEventListener('pointerdown', () => { window.npDown = performance.now(); }, true);
+  document.addEventListener('pointerup', () => { window.npUp = performance.now(); }, true);
   new MutationObserver(() => {
-    const el = document.querySelector(sel);
-    if (el && el.textContent.trim() && window.npUp !== null && window.npLabel === null)
-      window.npLabel = performance.now();
+    const el = document.querySelector(sel), now = el ? el.textContent.trim() : '';
+    if (now && now !== text) window.npChanges.push(performance.now());
+    text = now;
   }).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
+SETTLED_MS = 1500
 TIMEOUT_MS = 120_000  # a guard against a hang, not a deadline
 
 
@@ -64,7 +73,9 @@ def ready(page, app: dict) -> None:
     """Wait until the canvas can be drawn on: visible, with its Brush. Our page selects the Brush itself
     (waited for: it counts against us); on the bare page, where Gradio selects no tool, it is clicked at
     once, as a person would."""
-    page.locator(f"{app['canvas']} canvas").first.wait_for(state="visible", timeout=TIMEOUT_MS)
+    page.locator(app.get("ready", f"{app['canvas']} canvas")).first.wait_for(state="visible", timeout=TIMEOUT_MS)
+    if "ready" in app:
+        return
     brush = page.locator(f'{app["canvas"]} button[aria-label="Brush"]')
     brush.wait_for(state="visible", timeout=TIMEOUT_MS)
     if app["clicks_brush"]:
@@ -104,8 +115,20 @@ def stroke(page, app: dict, digit: int, radius: float = 80) -> None:
     page.mouse.up()
 
 
-def label_latencies(browser, url: str, app: dict, digits: list[int], settle: float = 0.0) -> list[float]:
-    """Mouse-up → label text, in ms of the page's clock, for each digit drawn on a freshly opened page (as a
+def settled(page) -> dict:
+    """After a stroke: wait until the label has shown something and then not changed for SETTLED_MS →
+    {"settled": mouse-up → the label's last change, ms (0 when it already showed its final text at
+    mouse-up), "answer": mouse-up → the last quick answer our pad announced (None on the bare page)}."""
+    page.wait_for_function("() => window.npUp !== null && window.npChanges.length > 0", timeout=TIMEOUT_MS)
+    page.wait_for_function(f"""() => performance.now() - Math.max(window.npUp, ...window.npChanges) > {SETTLED_MS}""",
+                           timeout=TIMEOUT_MS)
+    return page.evaluate("""() => { const a = window.npAnswers.filter(t => t >= window.npUp);
+      return {settled: Math.max(0, window.npChanges[window.npChanges.length - 1] - window.npUp),
+              answer: a.length ? a[a.length - 1] - window.npUp : null}; }""")
+
+
+def label_latencies(browser, url: str, app: dict, digits: list[int], settle: float = 0.0) -> list[dict]:
+    """:func:`settled`, in ms of the page's clock, for each digit drawn on a freshly opened page (as a
     new visitor does; Clear is not used: on the bare page an answer still on its way can bring a cleared
     label back, so the two pages could not be treated alike)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -118,10 +141,49 @@ def label_latencies(browser, url: str, app: dict, digits: list[int], settle: flo
         time.sleep(settle)  # a person's pause before the first stroke, the same on both pages
         page.evaluate(WATCH, app["label"])
         stroke(page, app, digit)
-        page.wait_for_function("() => window.npLabel !== null", timeout=TIMEOUT_MS)
-        out.append(page.evaluate("() => window.npLabel - window.npUp"))
+        out.append(settled(page))
     context.close()
     return out
+
+
+def live_stroke(browser, url: str, app: dict, seconds: float = 1.5) -> dict:
+    """A "0" drawn slowly (a move every 30 ms for ``seconds``): label changes shown while the pen was down,
+    the first one's time from pen-down, and the pad's requests per second of drawing."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    sent = []
+    page.on("request", lambda r: sent.append(time.perf_counter()) if "component_server" in r.url else None)
+    page.goto(url)
+    ready(page, app)
+    page.evaluate(WATCH, app["label"])
+    canvas = page.locator(f"{app['canvas']} canvas").first
+    box = canvas.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    points = STROKES[0]
+    n, segs = max(2, int(seconds / 0.03)), len(points) - 1
+    path = []  # n points evenly along the polyline, segment by segment
+    for k in range(n + 1):
+        f = k * segs / n
+        i = min(int(f), segs - 1)
+        (x0, y0), (x1, y1) = points[i], points[i + 1]
+        path.append((x0 + (f - i) * (x1 - x0), y0 + (f - i) * (y1 - y0)))
+    page.mouse.move(cx + path[0][0] * 80, cy + path[0][1] * 80)
+    page.mouse.down()
+    t0 = time.perf_counter()
+    for x, y in path[1:]:
+        page.mouse.move(cx + x * 80, cy + y * 80, steps=1)
+        time.sleep(0.03)
+    t1 = time.perf_counter()
+    page.mouse.up()
+    settled(page)
+    seen = page.evaluate("() => ({down: window.npDown, up: window.npUp, changes: window.npChanges})")
+    context.close()
+    during = [c for c in seen["changes"] if c < seen["up"]]
+    return {"live_label_changes": len(during),
+            "live_first_label_ms": round(during[0] - seen["down"]) if during else None,
+            "live_requests_per_s": round(sum(t0 <= t <= t1 for t in sent) / (t1 - t0), 1),
+            "live_stroke_s": round(t1 - t0, 2)}
 
 
 def fnn_play(browser, url: str, seconds: float) -> dict:
@@ -132,20 +194,17 @@ def fnn_play(browser, url: str, seconds: float) -> dict:
     page.goto(url)
     page.get_by_role("tab", name="FNN / MLP").click()
     stats = page.locator("#mlp-stats")
-    stats.wait_for(state="visible")
-    page.evaluate("""() => { window.npRedraws = 0; const seen = new Set();
-      new MutationObserver(() => { const img = document.querySelector('#mlp-boundary img');
-        if (img && img.src && !seen.has(img.src)) { seen.add(img.src); window.npRedraws++; } })
-      .observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['src']}); }""")
+    page.wait_for_function("() => /[0-9]/.test(document.querySelector('#mlp-stats')?.innerText || '')")  # a network
     page.locator("#mlp-play").click()
     page.wait_for_function("() => /step [1-9]/.test(document.querySelector('#mlp-stats').innerText)")
 
     def step() -> int:
         return int(re.search(r"step ([\d,]+)", stats.inner_text()).group(1).replace(",", ""))
 
-    s0, r0, t0 = step(), page.evaluate("window.npRedraws"), time.perf_counter()
+    frames = "() => Number(document.querySelector('#mlp-boundary canvas').dataset.frames || 0)"  # drawn so far
+    s0, r0, t0 = step(), page.evaluate(frames), time.perf_counter()
     time.sleep(seconds)
-    s1, r1, t1 = step(), page.evaluate("window.npRedraws"), time.perf_counter()
+    s1, r1, t1 = step(), page.evaluate(frames), time.perf_counter()
     page.locator("#mlp-pause").click()
     context.close()
     return {"fnn_redraws_per_s": (r1 - r0) / (t1 - t0), "fnn_steps_per_s": (s1 - s0) / (t1 - t0)}
@@ -174,14 +233,22 @@ def main() -> int:
             loads["app"] += load_times(browser, url, APPS["app"], 1)
         labels = {"bare": label_latencies(browser, bare, APPS["bare"], digits, args.settle),
                   "app": label_latencies(browser, url, APPS["app"], digits, args.settle)}
+        out.update(live_stroke(browser, url, APPS["app"]))
         out.update(fnn_play(browser, url, args.seconds))
         browser.close()
-    med = {k: statistics.median(v) for k, v in labels.items()}
+    # Our label: mouse-up → the pad's answer to the whole stroke (its label may have been right earlier:
+    # "settled" says when it last changed); the bare label: mouse-up → its text, which it shows once.
+    ours = {"app": [x["answer"] for x in labels["app"]], "bare": [x["settled"] for x in labels["bare"]]}
+    med = {k: statistics.median(v) for k, v in ours.items()}
     load = {k: statistics.median(v) for k, v in loads.items()}
-    out = {"label_ratio": round(med["app"] / med["bare"], 3), "load_ratio": round(load["app"] / load["bare"], 3),
+    live = {k: v for k, v in out.items() if k.startswith("live_")}
+    out = {"label_ratio": round(med["app"] / max(med["bare"], 1e-9), 3),
+           "load_ratio": round(load["app"] / load["bare"], 3),
            "fnn_redraws_per_s": round(out["fnn_redraws_per_s"], 2), "fnn_steps_per_s": round(out["fnn_steps_per_s"], 1),
+           **live,
            "label_ms_median": {k: round(v) for k, v in med.items()},
-           "label_ms": {k: [round(x) for x in v] for k, v in labels.items()},
+           "label_ms": {k: [round(x) for x in v] for k, v in ours.items()},
+           "label_settled_ms": {k: [round(x["settled"]) for x in v] for k, v in labels.items()},
            "load_s_median": {k: round(v, 2) for k, v in load.items()},
            "load_s": {k: [round(x, 2) for x in v] for k, v in loads.items()}, "digits": digits}
     print(json.dumps(out))

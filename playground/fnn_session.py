@@ -9,6 +9,8 @@ the end for the API.
 
 from __future__ import annotations
 
+import threading
+
 from playground import engine
 from playground.data import points
 from playground.config import from_overrides
@@ -21,11 +23,12 @@ MAX_FIT_STEPS = 5000  # the longest run /mlp_fit trains
 
 def new_session(cfg: mlp.Config) -> dict:
     """A fresh network for ``cfg`` → the session: {"cfg", "stepper", "points" (xtr, ytr, xte, yte),
-    "error" (why training stopped, or None), "history" {metric: [[step, value], …]}}."""
+    "error" (why training stopped, or None), "history" {metric: [[step, value], …]}, "lock"}. Hold
+    "lock" to read a session that another thread may be advancing."""
     stepper = engine.Stepper(mlp, cfg)
     xtr, ytr, xte, yte = points.toy_split(cfg.dataset, cfg.n_points, cfg.noise, cfg.train_fraction, cfg.seed)
     sess = {"cfg": cfg, "stepper": stepper, "points": (xtr, ytr, xte, yte), "error": None,
-            "history": {"train_loss": [], "val_loss": [], "val_acc": []}}
+            "history": {"train_loss": [], "val_loss": [], "val_acc": []}, "lock": threading.Lock()}
     record(sess)  # the curves start at step 0, before any training
     return sess
 
@@ -34,12 +37,13 @@ def advance(sess: dict, steps: int) -> None:
     """Train ``steps`` steps, then record the losses on all training and test points. A loss that
     is not finite stops the session: ``sess["error"]`` says why, and that step is not applied."""
     stepper = sess["stepper"]
-    try:
-        for _ in range(steps):
-            stepper.step()
-    except engine.NonFiniteLoss as e:
-        sess["error"] = str(e)
-    record(sess)
+    with sess["lock"]:
+        try:
+            for _ in range(steps):
+                stepper.step()
+        except engine.NonFiniteLoss as e:
+            sess["error"] = str(e)
+        record(sess)
 
 
 def record(sess: dict) -> None:

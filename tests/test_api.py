@@ -87,3 +87,72 @@ def test_uploads_up_to_the_size_limit_are_read_and_one_byte_more_is_refused(clie
     with pytest.raises(ValueError, match=f"exceeds the maximum file size of {UPLOAD_LIMIT} bytes"):
         client.predict(handle_file(str(over)), api_name="/classify_digit")
     assert client.predict(api_name="/ping") == "pong"
+
+
+# -----------------------------------------------------------------------------
+# The digit pad's quick read: a server function the page calls over HTTP while the pen moves
+
+
+def _pad_read(app_url, data, fn="read"):
+    """POST the pad's call as the page makes it → (HTTP status, answer)."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    app_url = app_url.rstrip("/")
+    config = json.load(urllib.request.urlopen(f"{app_url}/config"))
+    pad = next(c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "cnn-canvas")
+    body = json.dumps({"data": data, "component_id": pad, "fn_name": fn, "session_hash": "pad-test"}).encode()
+    request = urllib.request.Request(f"{app_url}/gradio_api/component_server", body,
+                                     {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, None
+
+
+def _pad_value(d: np.ndarray, live=False) -> str:
+    """A held-out digit as the pad sends it: black strokes on a transparent 280×280 PNG, as JSON."""
+    import base64
+    import json
+
+    alpha = Image.fromarray(d).resize((280, 280))
+    img = Image.new("RGBA", (280, 280), (0, 0, 0, 0))
+    img.putalpha(alpha)
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return json.dumps({"png": "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode(), "live": live})
+
+
+def test_the_pads_quick_read_answers_the_digit_drawn(app_url):
+    right = 0
+    for i in range(10):
+        d, label = _digit(200 + i)
+        status, answer = _pad_read(app_url, [_pad_value(d, live=i % 2 == 0), ""])
+        assert status == 200
+        assert len(answer["top"]) == 3 and answer["label"] == answer["top"][0][0]
+        assert answer["top"][0][1] >= answer["top"][1][1] >= answer["top"][2][1]
+        right += answer["label"] == label
+    assert right >= 9
+    assert _pad_read(app_url, ["", ""]) == (200, None)  # a cleared pad
+    d, label = _digit(200)
+    # a job that does not exist (or was never this session's) reads with the pretrained model
+    assert _pad_read(app_url, [_pad_value(d), "cnn-nosuchjob"])[1]["label"] == label
+
+
+@pytest.mark.parametrize("data", [None, 5, "x", [], ["x", ""], [{"png": 1}, ""], ['{"png": "data:image/png;base64,@@"}', ""],
+                                  ['{"png": "data:image/png;base64,AAAA"}', ""], ["{" * 3_000_000, ""],
+                                  ['{"png": "data:text/html;base64,PHA+"}', ""], [_pad_value(np.zeros((28, 28), np.uint8)), ""],
+                                  [_pad_value(_digit(3)[0]), 7], [_pad_value(_digit(3)[0]), "../../etc/passwd"]])
+def test_the_pads_quick_read_answers_bad_input_with_a_message(app_url, data):
+    status, answer = _pad_read(app_url, data)
+    assert status == 200
+    if isinstance(data, list) and len(data) == 2 and data[1] in (7, "../../etc/passwd"):
+        assert answer["label"] == _digit(3)[1]  # a job that is no job: the pretrained model reads it
+    else:
+        assert set(answer) == {"error"} and answer["error"]
+
+
+def test_only_the_pads_own_read_is_served(app_url):
+    assert _pad_read(app_url, ["", ""], fn="__init__")[0] == 404

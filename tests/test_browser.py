@@ -21,15 +21,13 @@ STROKES = {
 
 def open_cnn_tab(page, url):
     page.goto(url)
-    canvas = page.locator("#cnn-canvas canvas").first
+    canvas = page.locator("#cnn-canvas canvas[data-ready]")
     expect(canvas).to_be_visible()  # a cold page on a busy 2-core machine can take seconds
-    brush = page.locator('#cnn-canvas button[aria-label="Brush"]')
-    expect(brush).to_have_class(re.compile("highlight"))  # ready to draw without choosing a tool
-    return canvas
+    return canvas  # ready to draw: no tool to choose
 
 
 def draw(page, digit, radius=80):
-    """Draw ``digit`` around the centre of the Sketchpad's white drawing area."""
+    """Draw ``digit`` with the mouse around the centre of the pad."""
     canvas = page.locator("#cnn-canvas canvas").first
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
@@ -43,7 +41,7 @@ def draw(page, digit, radius=80):
 
 
 def predicted(page):
-    return page.locator('#cnn-label [data-testid="label-output-value"]')
+    return page.locator('#cnn-label .np-digit')
 
 
 @pytest.mark.parametrize("digit", [1, 7, 0, 4, 7, 1])
@@ -61,7 +59,7 @@ def test_drawing_a_digit_on_a_fresh_page_shows_its_prediction(page, app_url, dig
 ORDER = """() => { window.npSeen = {};  // when each answer first shows, on the page's clock
   new MutationObserver(() => {
     const now = performance.now();
-    const label = document.querySelector('#cnn-label [data-testid="label-output-value"]');
+    const label = document.querySelector('#cnn-label .np-digit');
     if (label && label.textContent.trim() && !window.npSeen.label) window.npSeen.label = now;
     if (document.querySelector('#cnn-saliency img') && !window.npSeen.saliency) window.npSeen.saliency = now;
   }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true}); }"""
@@ -80,16 +78,61 @@ def test_the_label_comes_first_and_the_views_inside_follow(page, app_url):
         expect(page.locator(view)).to_be_visible()
 
 
-def test_clear_empties_the_answer_and_the_brush_is_ready_again(page, app_url):
+INKED = "() => { const d = document.querySelector('#cnn-canvas canvas').getContext('2d')" \
+        ".getImageData(0, 0, 280, 280).data; let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0; return n; }"
+
+
+def test_clear_empties_the_pad_and_the_answer_and_the_pad_draws_again(page, app_url):
     open_cnn_tab(page, app_url)
     draw(page, 1)
     expect(predicted(page)).to_have_text("1")
+    assert page.evaluate(INKED) > 500
     page.locator("#cnn-clear").click()
     expect(page.locator("#cnn-status")).to_contain_text("Draw a digit to begin")
     expect(predicted(page)).to_have_count(0)
-    expect(page.locator('#cnn-canvas button[aria-label="Brush"]')).to_have_class(re.compile("highlight"))
+    expect(page.locator("#cnn-saliency img")).to_have_count(0)
+    assert page.evaluate(INKED) == 0
     draw(page, 7)
     expect(predicted(page)).to_have_text("7")
+
+
+def test_the_label_follows_the_pen_before_it_is_lifted(page, app_url):
+    open_cnn_tab(page, app_url)
+    box = page.locator("#cnn-canvas canvas").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx, cy - 50)
+    page.mouse.down()
+    page.mouse.move(cx, cy + 50, steps=12)  # a 1, still being drawn
+    expect(predicted(page)).to_have_text("1")  # answered while the pen is down
+    expect(page.locator("#cnn-saliency img")).to_have_count(0)  # the slow views wait for the pen-up
+    page.mouse.up()
+    expect(page.locator("#cnn-saliency img")).to_be_visible()
+    expect(predicted(page)).to_have_text("1")
+
+
+def test_a_finger_draws_on_the_pad_as_the_mouse_does(browser, app_url):
+    context = browser.new_context(has_touch=True, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(EXPECT_TIMEOUT_MS)
+    try:
+        open_cnn_tab(page, app_url)
+        canvas = page.locator("#cnn-canvas canvas")
+        canvas.scroll_into_view_if_needed()
+        box = canvas.bounding_box()
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        scrolled = page.evaluate("() => window.scrollY")
+        cdp = context.new_cdp_session(page)  # real touch input, as a phone's finger sends it
+        touch = lambda kind, y: cdp.send("Input.dispatchTouchEvent", {  # noqa: E731
+            "type": kind, "touchPoints": [] if kind == "touchEnd" else [{"x": cx, "y": y}]})
+        touch("touchStart", cy - 60)
+        for k in range(1, 13):
+            touch("touchMove", cy - 60 + k * 10)
+        touch("touchEnd", cy + 60)
+        expect(predicted(page)).to_have_text("1")
+        expect(page.locator("#cnn-saliency img")).to_be_visible()
+        assert page.evaluate("() => window.scrollY") == scrolled  # the finger drew; the page did not scroll
+    finally:
+        context.close()
 
 
 def test_language_switch_changes_the_page_and_the_servers_messages(page, app_url):
@@ -207,12 +250,13 @@ def test_a_second_student_sees_their_place_in_line_then_their_turn(browser, page
         other.close()
 
 
-COUNT_REQUESTS = """() => { window.npJoins = 0; const original = window.fetch;
-  window.fetch = function (input, init) {  // every event the page sends to the server is a POST to queue/join
+COUNT_REQUESTS = """() => { window.npJoins = 0; window.npTicks = 0; const original = window.fetch;
+  window.fetch = function (input, init) {  // an event is a POST to queue/join; the stage's frames, to component_server
     const url = typeof input === 'string' ? input : String((input && input.url) || input);
     if (url.includes('/queue/join')) window.npJoins++;
+    if (url.includes('/component_server')) window.npTicks++;
     return original.apply(this, arguments); }; }"""
-PENDING = '[data-testid="status-tracker"] .progress-text'  # shown while an event that updates the block runs
+FRAMES = "() => Number(document.querySelector('#mlp-boundary canvas').dataset.frames || 0)"
 
 
 def test_fnn_play_moves_the_boundary_and_pause_stops_it(page, app_url):
@@ -222,21 +266,23 @@ def test_fnn_play_moves_the_boundary_and_pause_stops_it(page, app_url):
     page.get_by_role("tab", name="FNN / MLP").click()
     stats = page.locator("#mlp-stats")
     expect(stats).to_contain_text("A fresh network with 1,322 parameters")
-    image = page.locator("#mlp-boundary img")
-    before = image.get_attribute("src")
+    expect(page.locator("#mlp-network img")).to_have_attribute("src", re.compile("^data:image/png;base64,"))
+    before = page.evaluate(FRAMES)
+    assert before >= 1, "the fresh network's surface is drawn"
     page.locator("#mlp-play").click()
     expect(stats).to_contain_text("Epoch")
     page.wait_for_function("() => /test accuracy (9[5-9]|100)/.test(document.querySelector('#mlp-stats').innerText)",
                            timeout=180_000)  # the default network solves the spirals while we watch
-    assert image.get_attribute("src") != before, "the decision boundary is redrawn"
+    assert page.evaluate(FRAMES) > before + 10, "the decision boundary is redrawn frame after frame"
     page.locator("#mlp-pause").click()
-    expect(page.locator("#mlp-play")).to_be_visible()
-    expect(stats.locator(PENDING)).to_have_count(0)  # a tick already on its way (or deferred behind it) lands
-    paused, sent = stats.inner_text(), page.evaluate("window.npJoins")
-    page.clock.run_for(10 * 200)  # ten of the Timer's 0.2 s intervals of the page's time, at once
-    # a Timer still running would have sent ticks by now, and their answers would be pending
-    assert page.evaluate("window.npJoins") == sent, "paused training still sends ticks"
-    assert stats.locator(PENDING).count() == 0 and stats.inner_text() == paused, "paused training stays paused"
+    expect(page.locator("#mlp-play")).to_be_visible()  # Pause's answer has landed, with the whole frame
+    paused, frames, ticks = stats.inner_text(), page.evaluate(FRAMES), page.evaluate("window.npTicks")
+    page.clock.run_for(5_000)  # five seconds of the page's time, at once: a loop still running would ask on
+    assert page.evaluate("window.npTicks") == ticks, "paused training still asks for frames"
+    assert page.evaluate(FRAMES) == frames and stats.inner_text() == paused, "paused training stays paused"
+    page.locator("#mlp-step").click()  # one pass, drawn by a Gradio event
+    expect(stats).not_to_have_text(paused)
+    assert page.evaluate(FRAMES) == frames + 1
 
 
 def test_fnn_scenario_sets_up_a_failing_network_and_explains_it(page, app_url):

@@ -101,5 +101,5 @@ def test_a_diverging_run_in_the_tab_stops_with_a_message(monkeypatch):
     fnn_session.advance(sess, 5)
     assert sess["error"].startswith("the loss became nan at step 6")
     assert sess["stepper"].step_count == 5  # the diverged step was not applied
-    surface, network, stats, chart = tab.render(sess, None)
-    assert "Training stopped" in stats and "press **Reset**" in stats
+    shown = tab.frame(sess, None)
+    assert shown["error"] and "Training stopped" in shown["stats"] and "press **Reset**" in shown["stats"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import gradio as gr
 import numpy as np
 
@@ -42,9 +44,8 @@ def _read(ink: np.ndarray, session_models: dict | None, request: gr.Request | No
 
 
 def _answer(probs, label, status):
-    """The quick outputs: label (with the top three probabilities), status, JSON."""
-    return ({str(d): float(p) for d, p in enumerate(probs)}, status,
-            {"label": label, "probabilities": [float(p) for p in probs]})
+    """The status line and the JSON answer."""
+    return status, {"label": label, "probabilities": [float(p) for p in probs]}
 
 
 def _inside(digit, model, probs, label):
@@ -56,63 +57,58 @@ def _inside(digit, model, probs, label):
             *[plots.feature_grid(maps[name]) for name in cnn.FEATURE_LAYERS])
 
 
-def _analyse(ink: np.ndarray, session_models: dict | None, request: gr.Request | None):
-    """Ink map → everything the tab shows about it: :func:`_answer`'s outputs, then :func:`_inside`'s."""
-    digit, model, probs, label, status = _read(ink, session_models, request)
-    return (*_answer(probs, label, status), *_inside(digit, model, probs, label))
-
-
-def _empty_quick(status: str):
-    return (None, status, None)
-
-
-def _empty_inside():
-    return (plots.probability_bars(None), None, None, *[None] * len(cnn.FEATURE_LAYERS))
-
-
 def _empty(status: str):
-    return (*_empty_quick(status), *_empty_inside())
+    return (status, None, plots.probability_bars(None), None, None, *[None] * len(cnn.FEATURE_LAYERS))
 
 
-def _ink(value):
-    composite = widgets.composite(value)
-    return None if composite is None or composite.size == 0 else drawing.ink_map(composite)
+def read(args, request: gr.Request) -> dict | None:
+    """The pad's quick answer, while the pen moves and at each pen-up (a server function: see
+    ``widgets.digit_canvas``): ``[pad value, job]`` → {"label", "top": [[digit, p] × 3]}, None for an
+    empty pad, {"error": message} for ink that is no digit. ``job`` is the session's own CNN ("" for the
+    pretrained one), as /use_model chose it; one that is gone or not a CNN reads with the pretrained."""
+    try:
+        value, job = args if isinstance(args, list) and len(args) == 2 else (None, None)
+        if value is None:
+            raise drawing.ImageError("not_image")
+        ink, _ = widgets.pad_ink(value)
+        if ink is None:
+            return None
+        model, _ = _model({"cnn": job} if isinstance(job, str) and job else None)
+        probs = cnn.predict(model, drawing.to_mnist(ink))
+    except drawing.ImageError as e:
+        return {"error": msg(f"err.{e.code}", request, **e.params)}
+    return _top(probs)
+
+
+def _top(probs) -> dict:
+    """Probabilities → the quick answer: the digit read and the three likeliest with theirs."""
+    top = np.argsort(-probs)[:3]
+    return {"label": int(top[0]), "top": [[int(d), round(float(probs[d]), 4)] for d in top]}
 
 
 def on_draw(value, session_models, request: gr.Request):
-    """Every stroke, the quick part: the label with its top probabilities (one forward pass), so the
-    answer follows the pen; :func:`on_draw_inside` follows with the rest. A blank canvas asks for a digit."""
+    """At each pen-up (and clear), after the quick label: the status line, the JSON answer, the bars,
+    what the model sees, its saliency and its feature maps. A blank pad asks for a digit."""
     try:
-        ink = _ink(value)
+        ink, _ = widgets.pad_ink(value)
         if ink is None:
-            return _empty_quick(msg("cnn.status_ready", request))
+            return _empty(msg("cnn.status_ready", request))
         digit, model, probs, label, status = _read(ink, session_models, request)
-        return _answer(probs, label, status)
+        return (*_answer(probs, label, status), *_inside(digit, model, probs, label))
     except drawing.ImageError as e:
-        return _empty_quick(msg(f"err.{e.code}", request, **e.params))
-
-
-def on_draw_inside(value, session_models, request: gr.Request):
-    """After the label: what the model sees, its saliency and its feature maps (empty for a blank or
-    unreadable drawing, whose message the quick part has shown)."""
-    try:
-        ink = _ink(value)
-        if ink is None:
-            return _empty_inside()
-        digit, model, probs, label, _ = _read(ink, session_models, request)
-        return _inside(digit, model, probs, label)
-    except drawing.ImageError:
-        return _empty_inside()
+        return _empty(msg(f"err.{e.code}", request, **e.params))
 
 
 def on_upload(path, session_models, request: gr.Request):
+    """An uploaded picture: the quick answer's view and everything :func:`on_draw` shows."""
     if not path:
-        return _empty(msg("cnn.status_ready", request))
+        return ("", *_empty(msg("cnn.status_ready", request)))
     try:
-        return _analyse(drawing.read_image(path), session_models, request)
+        digit, model, probs, label, status = _read(drawing.read_image(path), session_models, request)
     except drawing.ImageError as e:
         gr.Warning(msg(f"err.{e.code}", request, **e.params))
-        return _empty(msg(f"err.{e.code}", request, **e.params))
+        return ("", *_empty(msg(f"err.{e.code}", request, **e.params)))
+    return (json.dumps(_top(probs)), *_answer(probs, label, status), *_inside(digit, model, probs, label))
 
 
 def classify_digit(image, session_models, request: gr.Request) -> dict:
@@ -154,9 +150,9 @@ def build(demo: gr.Blocks, session_models: gr.State) -> None:
     """Lay out the tab inside the current ``gr.Tab`` and wire its events."""
     gr.Markdown(t("cnn.intro"))
     with gr.Row(equal_height=False):
-        canvas = widgets.digit_canvas(t("cnn.canvas"), t("cnn.clear"), "cnn-canvas", "cnn-clear")
+        canvas = widgets.digit_canvas(t("cnn.canvas"), t("cnn.clear"), "cnn-canvas", "cnn-clear", read=read)
         with gr.Column(scale=5, min_width=300):
-            label = gr.Label(label=t("cnn.prediction"), num_top_classes=3, elem_id="cnn-label")
+            label = widgets.answer_view(t("cnn.prediction"), "cnn-canvas", "cnn-label")
             bars = gr.Plot(plots.probability_bars(None), label=t("cnn.probabilities"), elem_id="cnn-bars")
             status = gr.Markdown(t("cnn.status_ready"), elem_id="cnn-status")
         with gr.Column(scale=4, min_width=220):
@@ -180,13 +176,11 @@ def build(demo: gr.Blocks, session_models: gr.State) -> None:
     with gr.Accordion(t("cnn.theory"), open=False):
         gr.Markdown(t("text.cnn_theory_table"), latex_delimiters=widgets.LATEX)
 
-    quick, inside = [label, status, answer], [bars, sees, sal, *fmaps]
-    outputs = quick + inside
-    # the label first (one forward pass), then the rest: a fast answer need not wait for SmoothGrad
-    canvas.change(on_draw, [canvas, session_models], quick, trigger_mode="always_last", show_progress="hidden",
-                  api_visibility="private").then(
-        on_draw_inside, [canvas, session_models], inside, show_progress="hidden", api_visibility="private")
-    upload.upload(on_upload, [upload, session_models], outputs, api_visibility="private")
+    outputs = [status, answer, bars, sees, sal, *fmaps]
+    # The label comes from the pad's quick read (widgets.digit_canvas); each pen-up brings the rest.
+    canvas.input(on_draw, [canvas, session_models], outputs, trigger_mode="always_last", show_progress="hidden",
+                 api_visibility="private")
+    widgets.follow_model(canvas, session_models, "cnn")
+    upload.upload(on_upload, [upload, session_models], [label, *outputs], api_visibility="private")
     api_file.upload(classify_digit, [api_file, session_models], answer, api_name="classify_digit")
-    demo.load(None, js=widgets.canvas_load_js("cnn-canvas"))
 

@@ -57,10 +57,10 @@ def payload(runs: list[tuple[str, dict]], labels: dict[str, str], extras: tuple[
 _JS = """
 const P = window.Plotly;
 const el = element.querySelector('.np-live-chart');
-function draw() {
-  if (!P || !props.value) return;
+function draw(value) {
+  if (!P || !value) return;
   let d;
-  try { d = JSON.parse(props.value); } catch (e) { return; }
+  try { d = JSON.parse(value); } catch (e) { return; }
   const L = d.labels, many = d.runs.length > 1, traces = [];
   for (const r of d.runs) {
     const pre = many ? r.name + ' · ' : '';
@@ -88,12 +88,15 @@ function draw() {
     legend: {orientation: 'h', y: -0.25}, paper_bgcolor: 'rgba(0,0,0,0)', plot_bgcolor: 'rgba(0,0,0,0)',
   }, {responsive: true, displaylogo: false});
 }
-draw();
-watch('value', draw);
+draw(props.value);
+watch('value', () => draw(props.value));
+// A page's own script may feed the chart too: an 'np-chart' event {id: this chart's elem_id, value: payload}.
+document.addEventListener('np-chart', e => { if (e.detail.id === '__ID__') draw(e.detail.value); });
 """
 
 
 def live_chart(label, elem_id: str) -> gr.HTML:
-    """An empty chart; give it :func:`payload` values to draw."""
-    return gr.HTML(value=None, label=label, show_label=True, container=True, elem_id=elem_id, js_on_load=_JS,
+    """An empty chart; give it :func:`payload` values to draw, as its value or in an ``np-chart`` page event."""
+    return gr.HTML(value=None, label=label, show_label=True, container=True, elem_id=elem_id,
+                   js_on_load=_JS.replace("__ID__", elem_id),
                    html_template='<div class="np-live-chart" style="width:100%;height:320px"></div>')

@@ -1,13 +1,17 @@
 """UI pieces several tabs share: the digit canvas, the LaTeX delimiters and the bounded-number check.
 
-The CNN tab and the VAE sub-tab both take a hand-drawn digit from the same canvas (:func:`digit_canvas`,
-read with :func:`composite`); its brush-selecting script is made for the canvas's ``elem_id``. Every
+The CNN tab and the VAE sub-tab both take a hand-drawn digit from the same pad (:func:`digit_canvas`, a
+canvas the page draws itself, read with :func:`pad_ink`), which sends its ink while the pen moves. Every
 endpoint that takes a number checks it with :func:`number`, which answers with the tab's own message.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import numbers
+from typing import Callable
 
 import gradio as gr
 import numpy as np
@@ -19,6 +23,15 @@ CSS = """
 .np-map img { padding-top: 34px; object-fit: contain; }  /* keep the block label off the picture */
 .np-progress { height: 10px; border-radius: 5px; background: var(--neutral-200); overflow: hidden; }
 .np-progress-bar { height: 100%; background: var(--color-accent); transition: width 0.8s linear; }
+.np-answer { min-height: 150px; display: flex; gap: 18px; align-items: center; padding: 8px 4px; }
+.np-digit { font-size: 88px; line-height: 1; font-weight: 700; min-width: 64px; text-align: center; }
+.np-top { flex: 1; display: flex; flex-direction: column; gap: 6px; font-variant-numeric: tabular-nums; }
+.np-row { display: grid; grid-template-columns: 1.2em 1fr 3.2em; gap: 8px; align-items: center; }
+.np-bar { height: 12px; border-radius: 6px; background: var(--neutral-200); overflow: hidden; }
+.np-bar span { display: block; height: 100%; background: var(--color-accent); }
+.np-answer-error { color: var(--body-text-color-subdued); }
+.np-pad canvas { display: block; width: 100%; max-width: 280px; aspect-ratio: 1; touch-action: none;
+  background: #fff; border: 1px solid var(--border-color-primary); border-radius: 6px; cursor: crosshair; }
 """
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 
@@ -27,62 +40,142 @@ BRUSH = 18  # px on the 280-px canvas: after scaling into 20×20 a stroke is ~2 
 
 
 # -----------------------------------------------------------------------------
-# The digit canvas
+# The digit pad
 
 
-def digit_canvas(label, clear_label, elem_id: str, clear_id: str) -> gr.Sketchpad:
-    """A canvas for one digit (black ink, one brush size) and its Clear button, in a column of their own.
+PAD_LIVE_MS = 100  # while the pen is down, the ink is read at most this often (ms): the answer follows it
+MAX_PAD_CHARS = 2_000_000  # a 280×280 PNG of strokes is a few kB; anything this large is not from the pad
+_PNG_URL = "data:image/png;base64,"
 
-    Lay it out inside a ``gr.Row``; read its value with :func:`composite`. Clearing selects the brush
-    again. The page must also run :func:`select_brush_js` (``elem_id``) when the canvas first shows.
-    """
-    with gr.Column(scale=4, min_width=300):  # the Sketchpad in its own column: see README, Gradio notes
-        canvas = gr.Sketchpad(
-            label=label, type="numpy", image_mode="RGBA", canvas_size=(CANVAS, CANVAS),
-            brush=gr.Brush(default_size=BRUSH, colors=["#000000"], default_color="#000000", color_mode="fixed"),
-            layers=False, transforms=(), elem_id=elem_id,
-        )
-        clear = gr.ClearButton([canvas], value=clear_label, elem_id=clear_id)
-    clear.click(None, js=select_brush_js(elem_id))
-    return canvas
-
-
-def composite(value) -> np.ndarray | None:
-    """The Sketchpad's value (a dict of background, layers, composite) → its composite array."""
-    if isinstance(value, dict):
-        value = value.get("composite")
-    return None if value is None else np.asarray(value)
-
-
-def select_brush_js(elem_id: str) -> str:
-    """Browser code that selects the Brush of the canvas ``#elem_id``.
-
-    Gradio 6.31's Sketchpad starts with no tool selected (and again after a clear): select the Brush so
-    the page is ready to draw at once, retrying while the editor mounts.
-    """
-    return """
-(...args) => {
-  let n = 0;
-  const tick = () => {
-    const b = document.querySelector('#%s button[aria-label="Brush"]');
-    if (b && !b.classList.contains('highlight')) b.click();
-    if ((!b || !b.classList.contains('highlight')) && n++ < 50) setTimeout(tick, 100);
-  };
-  setTimeout(tick, 50);
-  return args;
+# The pad draws in the page: Pointer Events (mouse, touch and pen alike), round strokes of one width, and
+# the ink as a PNG of the strokes on a transparent layer, the same picture a Sketchpad's composite is. Its
+# value is JSON {"png": data URL, "live": true while the pen is down}; "" once cleared.
+#
+# Two ways out, for two speeds. The quick answer (``read``, a server function: one HTTP call, outside
+# Gradio's event queue, whose every event costs the page a walk over all its components) is asked while
+# the pen moves (at most every PAD_LIVE_MS, one call in flight, the newest ink next) and at each pen-up,
+# and announced to the page as a ``np-answer`` event that :func:`answer_view` shows. The Gradio ``input``
+# event, for everything slower, fires at each pen-up and clear only.
+_PAD_JS = """
+const cv = element.querySelector('canvas');
+const ctx = cv.getContext('2d');
+const W = cv.width, BRUSH = %(brush)d, LIVE_MS = %(live)d, ID = '%(id)s', READS = %(reads)s;
+let down = false, last = null, timer = null, ink = false, busy = false, again = false, asked = 0;
+function pos(e) {
+  const r = cv.getBoundingClientRect();
+  return [(e.clientX - r.left) * W / r.width, (e.clientY - r.top) * W / r.height];
 }
-""" % elem_id
-
-
-def canvas_load_js(elem_id: str) -> str:
-    """Browser code for page load: :func:`select_brush_js`, and a few resize events, as on some loads
-    the Sketchpad lays its drawing area out at the wrong width until it measures itself again."""
-    return """
-(...args) => {
-  for (const ms of [100, 500, 1500]) setTimeout(() => window.dispatchEvent(new Event('resize')), ms);
-  return (""" + select_brush_js(elem_id) + """)(...args);
+function seg(a, b) {
+  ctx.lineCap = 'round'; ctx.lineJoin = 'round'; ctx.lineWidth = BRUSH; ctx.strokeStyle = '#000';
+  ctx.beginPath(); ctx.moveTo(a[0], a[1]); ctx.lineTo(b[0], b[1]); ctx.stroke();
 }
+function ink_json(live) { return ink ? JSON.stringify({png: cv.toDataURL('image/png'), live: live}) : ''; }
+async function read(value) {  // one call in flight; ink drawn meanwhile is read when it returns
+  if (busy) { again = true; return; }
+  busy = true;
+  const mine = ++asked;
+  let answer;
+  try { answer = await server.read(value, props.job || ''); } catch (e) { answer = {error: String(e)}; }
+  busy = false;
+  if (mine === asked) document.dispatchEvent(new CustomEvent('np-answer', {detail: {pad: ID, answer: answer}}));
+  if (again) { again = false; read(ink_json(down)); }
+}
+function live() { timer = null; if (down) read(ink_json(true)); }
+function done() {  // pen-up or clear: the quick answer, then the slower views
+  clearTimeout(timer); timer = null; again = false;
+  props.value = ink_json(false);
+  if (READS) { busy = false; read(props.value); }
+  trigger('input');
+}
+cv.addEventListener('pointerdown', e => {
+  if (e.button !== 0) return;
+  e.preventDefault(); cv.setPointerCapture(e.pointerId);
+  down = true; ink = true; last = pos(e); seg(last, last);
+});
+cv.addEventListener('pointermove', e => {
+  if (!down) return;
+  for (const ev of (e.getCoalescedEvents ? e.getCoalescedEvents() : [e])) { const p = pos(ev); seg(last, p); last = p; }
+  if (READS && LIVE_MS && timer === null) timer = setTimeout(live, LIVE_MS);
+});
+const up = () => { if (!down) return; down = false; done(); };
+cv.addEventListener('pointerup', up);
+cv.addEventListener('pointercancel', up);
+cv.addEventListener('np-clear', () => { down = false; ink = false; ctx.clearRect(0, 0, W, W); done(); });
+cv.dataset.ready = '1';
 """
+
+# The quick answer, as the pad announces it or as the view's value (JSON) from a Gradio event:
+# {"label", "top": [[digit, p], …]}, {"error": text} or nothing.
+_ANSWER_JS = """
+const box = element.querySelector('.np-answer');
+const pct = p => Math.round(100 * p) + '%%';
+function show(a) {
+  if (!a) { box.innerHTML = ''; return; }
+  if (a.error) { box.innerHTML = '<p class="np-answer-error"></p>'; box.firstChild.textContent = a.error; return; }
+  box.innerHTML = '<div class="np-digit">' + a.label + '</div><div class="np-top">' + a.top.map(([d, p]) =>
+    '<div class="np-row"><span>' + d + '</span><span class="np-bar"><span style="width:' + pct(p) + '"></span></span>'
+    + '<span>' + pct(p) + '</span></div>').join('') + '</div>';
+}
+document.addEventListener('np-answer', e => { if (e.detail.pad === '%(pad)s') show(e.detail.answer); });
+watch('value', () => { let a = null; try { a = JSON.parse(props.value || 'null'); } catch (e) {} show(a); });
+"""
+
+
+def digit_canvas(label, clear_label, elem_id: str, clear_id: str, read: Callable | None = None) -> gr.HTML:
+    """A pad for one digit (black ink, one brush width) and its Clear button, in a column of their own.
+
+    Lay it out inside a ``gr.Row``; listen to its ``input`` event (each pen-up and clear) and read its
+    value with :func:`pad_ink`. The page draws the pad itself: no tool to pick, ready as soon as it shows,
+    touch and pen as well as the mouse. ``read(args, request)``, a server function given ``[value, job]``,
+    answers quickly while the pen moves and at each pen-up (see :func:`answer_view`); ``job`` is the pad's
+    ``job`` prop, the session's own model for it ("" = pretrained: :func:`follow_model`).
+    """
+    with gr.Column(scale=4, min_width=300):
+        pad = gr.HTML(value="", label=label, show_label=True, container=True, elem_id=elem_id,
+                      elem_classes="np-pad", server_functions=[read] if read else None, job="",
+                      js_on_load=_PAD_JS % {"brush": BRUSH, "live": PAD_LIVE_MS, "id": elem_id,
+                                            "reads": "true" if read else "false"},
+                      html_template=f'<canvas width="{CANVAS}" height="{CANVAS}"></canvas>')
+        clear = gr.Button(clear_label, elem_id=clear_id)
+    clear.click(None, js="() => { const c = document.querySelector('#%s canvas');"
+                         " if (c) c.dispatchEvent(new Event('np-clear')); }" % elem_id)
+    return pad
+
+
+def answer_view(label, pad_id: str, elem_id: str) -> gr.HTML:
+    """Where a pad's quick answer shows: the digit read, and its three likeliest digits with bars. An
+    event may also set it: its value is then that answer as JSON ("" for none)."""
+    return gr.HTML(value="", label=label, show_label=True, container=True, elem_id=elem_id,
+                   elem_classes="np-answer-view", js_on_load=_ANSWER_JS % {"pad": pad_id},
+                   html_template='<div class="np-answer"></div>')
+
+
+def follow_model(pad: gr.HTML, session_models: gr.State, slot: str) -> None:
+    """Keep the pad's ``job`` prop on the session's model for ``slot``, for its quick reads."""
+    session_models.change(lambda chosen: gr.HTML(job=(chosen or {}).get(slot) or ""), session_models, pad,
+                          api_visibility="private", show_progress="hidden")
+
+
+def pad_ink(value) -> tuple[np.ndarray | None, bool]:
+    """The pad's value → (its ink map, or None when it is empty; whether the pen is still down).
+
+    Raises ``drawing.ImageError`` ("not_image") for a value the pad would not send.
+    """
+    from playground.data import drawing
+
+    if not value:
+        return None, False
+    if not isinstance(value, str) or len(value) > MAX_PAD_CHARS:
+        raise drawing.ImageError("not_image")
+    try:
+        sent = json.loads(value)
+        png = sent["png"]
+        if not (isinstance(png, str) and png.startswith(_PNG_URL)):
+            raise ValueError("not a PNG data URL")
+        data = base64.b64decode(png[len(_PNG_URL):], validate=True)
+    except (ValueError, TypeError, KeyError, binascii.Error):
+        raise drawing.ImageError("not_image") from None
+    return drawing.read_image(data), bool(sent.get("live"))
 
 
 # -----------------------------------------------------------------------------

@@ -4,8 +4,9 @@ from playground.ui.strings import markdown
 
 EN = {
     "text.cnn_theory": markdown("en", "cnn_theory"),
-    "cnn.intro": "Draw a digit from 0 to 9 in the box. The network reads it after every stroke: "
-                 "see what it sees, how sure it is, and what lights up inside it.",
+    "cnn.intro": "Draw a digit from 0 to 9 in the box, with a mouse, a pen or a finger. The network reads it "
+                 "while you draw; when you lift the pen, see what it sees, how sure it is, and what lights up "
+                 "inside it.",
     "cnn.canvas": "Draw a digit here",
     "cnn.clear": "Clear",
     "cnn.prediction": "Prediction",
@@ -38,8 +39,8 @@ EN = {
 
 ZH = {
     "text.cnn_theory": markdown("zh", "cnn_theory"),
-    "cnn.intro": "在方框里写一个 0 到 9 的数字。每画一笔，网络都会重新识别："
-                 "看看它看到了什么、有多确定，以及内部哪些部分被激活。",
+    "cnn.intro": "用鼠标、触控笔或手指在方框里写一个 0 到 9 的数字。边写边识别；"
+                 "抬笔之后，看看网络看到了什么、有多确定，以及内部哪些部分被激活。",
     "cnn.canvas": "在这里写一个数字",
     "cnn.clear": "清除",
     "cnn.prediction": "识别结果",
