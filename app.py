@@ -14,9 +14,10 @@ import torch
 from playground.ui import cnn, export, generative, header, health, i18n, jobs, live_chart, mlp, rnn, transformer
 from playground.ui import widgets
 
-# The tabs in page order, one line each: (id, module). A tab module has ``build(demo, session_models)``,
+# The tabs in page order, one line each: (id, module). A tab module has ``build(opened, session_models)``,
 # which lays the tab out and returns a gr.Timer to run only while the tab is open (or None), and may
-# bring ``CSS``; its title is the i18n key "tab.<id>".
+# bring ``CSS``; its title is the i18n key "tab.<id>". ``opened`` is the trigger of its first view: it
+# fires when the tab is first shown, so a page that loads computes only what its first tab shows.
 TABS = (
     ("cnn", cnn),
     ("mlp", mlp),
@@ -50,7 +51,7 @@ def build_demo() -> gr.Blocks:
         with gr.Tabs():
             for name, module in TABS:
                 with gr.Tab(i18n.t(f"tab.{name}"), id=name) as tabs[name]:
-                    timer = module.build(demo, session_models)
+                    timer = module.build(widgets.opener(f"{name}-opened").input, session_models)
                 if timer is not None:
                     timers[name] = timer
         # Tabs that poll (Jobs, Health) do so only while open: forty idle pages cost the server nothing.
@@ -70,7 +71,7 @@ def launch_kwargs() -> dict:
     gr.set_static_paths([live_chart.PLOTLY_DIR])  # plotly.js for the live charts; nothing else is served
     css = "\n".join([PAGE_CSS, widgets.CSS, *(getattr(module, "CSS", "") for _, module in TABS)])
     return dict(i18n=i18n.table(), css=css, theme=gr.themes.Soft(), max_file_size=MAX_FILE_SIZE,
-                show_error=False, head=live_chart.head())  # only gr.Error messages reach people
+                show_error=False)  # only gr.Error messages reach people
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ teacher saying "now draw!"), reported apart as ``burst``. Then the steady state:
 part into a think time and repeats: pick a call (drawing classified, text generated, latent decoded,
 attention, job status, …), time it, think for 0.5–1.5 s, as a person moving a slider or drawing a stroke
 would. Reports requests/s, p50/p95/max latency (all and per endpoint) and errors; the last line is one
-JSON object.
+JSON object. Connecting counts: each user's ``Client()`` (which fetches the page's configuration) is
+timed (``connect``), and a user that cannot connect is an error, reported, never waited for.
 
 The clients share the app's 2 cores, so they are made as light as they can be: ``ssl_verify=False``, as
 the app is plain HTTP on 127.0.0.1 and nothing is verified either way, while with it gradio_client builds
@@ -78,6 +79,7 @@ def main() -> int:
         weights = [w for w, _, _ in mix]
         results: list[tuple[str, float, str | None]] = []
         burst: list[tuple[float, str | None]] = []
+        connect: list[tuple[float, str | None]] = []
         lock = threading.Lock()
         ready, go, steady, stop_at = [0], threading.Event(), threading.Event(), [0.0]
 
@@ -91,9 +93,17 @@ def main() -> int:
 
         def user(i: int):
             r = random.Random(i)
-            client = Client(url, verbose=False, ssl_verify=False)
+            t0 = time.perf_counter()
+            try:
+                client = Client(url, verbose=False, ssl_verify=False)
+                error = None
+            except Exception as e:  # could not connect: an error of its own, and this user is done
+                client, error = None, f"{type(e).__name__}: {str(e)[:120]}"
             with lock:
+                connect.append((time.perf_counter() - t0, error))
                 ready[0] += 1
+            if client is None:
+                return
             go.wait()
             # First, everyone draws at the same instant (the worst case, measured apart)...
             d, error = timed(client, "/classify_digit", (handle_file(digit),))
@@ -113,9 +123,10 @@ def main() -> int:
         for t in threads:
             t.start()
         while ready[0] < args.users and any(t.is_alive() for t in threads):
-            time.sleep(0.05)  # every user connected (a session each) before the clock starts
+            time.sleep(0.05)  # every user connected (a session each), or failed to, before the clock starts
         go.set()
-        while len(burst) < args.users and any(t.is_alive() for t in threads):
+        connected = sum(e is None for _, e in connect)
+        while len(burst) < connected and any(t.is_alive() for t in threads):
             time.sleep(0.05)
         t_start = time.time()
         stop_at[0] = t_start + args.seconds
@@ -127,7 +138,7 @@ def main() -> int:
         health = admin.predict(api_name="/health")
 
     lat = sorted(d for _, d, e in results if e is None)
-    errors = [(n, e) for n, _, e in results if e is not None]
+    errors = [(n, e) for n, _, e in results if e is not None] + [("connect", e) for _, e in connect if e is not None]
 
     def q(values, f):
         return round(values[min(len(values) - 1, int(f * len(values)))] * 1000, 1) if values else None
@@ -144,6 +155,9 @@ def main() -> int:
         "requests": len(results), "requests_per_s": round(len(results) / elapsed, 1), "errors": len(errors),
         "p50_ms": q(lat, 0.5), "p95_ms": q(lat, 0.95), "max_ms": round(max(lat) * 1000, 1) if lat else None,
         "mean_ms": round(statistics.mean(lat) * 1000, 1) if lat else None,
+        "connect": {"users": len(connect), "errors": sum(e is not None for _, e in connect),
+                    "p50_ms": q(sorted(d for d, _ in connect), 0.5), "p95_ms": q(sorted(d for d, _ in connect), 0.95),
+                    "max_ms": round(max(d for d, _ in connect) * 1000, 1) if connect else None},
         "burst": {"users": len(burst), "errors": sum(e is not None for _, e in burst),
                   "p50_ms": q(sorted(d for d, _ in burst), 0.5),
                   "max_ms": round(max(d for d, _ in burst) * 1000, 1) if burst else None},

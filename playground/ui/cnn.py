@@ -17,7 +17,7 @@ MAP_SIZE = 196  # px of each 28×28 view
 CSS = """
 #cnn-canvas { max-width: 420px; }
 #cnn-status p { font-size: 1.05rem; }
-"""
+""" + plots.PROBABILITY_CSS
 
 
 def _model(session_models: dict | None, request: gr.Request | None = None):
@@ -49,7 +49,7 @@ def _answer(probs, label, status):
 
 
 def _inside(digit, model, probs, label):
-    """The slower outputs: the bar chart (a plotly figure the page mounts anew), what the model sees,
+    """The slower outputs: the bar chart of all ten, what the model sees,
     saliency (SmoothGrad: 16 backward passes), the feature-map grids."""
     maps = cnn.feature_maps(model, digit)
     return (plots.probability_bars(probs), plots.digit_image(digit, MAP_SIZE),
@@ -146,14 +146,15 @@ def shape_table_markdown(lang: str) -> str:
     return "\n".join([i18n.text("text.cnn_theory", lang), "", s["table.title"], "", *rows, "", f"*{s['table.note']}*"])
 
 
-def build(demo: gr.Blocks, session_models: gr.State) -> None:
+def build(opened, session_models: gr.State) -> None:
     """Lay out the tab inside the current ``gr.Tab`` and wire its events."""
     gr.Markdown(t("cnn.intro"))
     with gr.Row(equal_height=False):
         canvas = widgets.digit_canvas(t("cnn.canvas"), t("cnn.clear"), "cnn-canvas", "cnn-clear", read=read)
         with gr.Column(scale=5, min_width=300):
             label = widgets.answer_view(t("cnn.prediction"), "cnn-canvas", "cnn-label")
-            bars = gr.Plot(plots.probability_bars(None), label=t("cnn.probabilities"), elem_id="cnn-bars")
+            bars = gr.HTML(plots.probability_bars(None), label=t("cnn.probabilities"), show_label=True,
+                           container=True, elem_id="cnn-bars")
             status = gr.Markdown(t("cnn.status_ready"), elem_id="cnn-status")
         with gr.Column(scale=4, min_width=220):
             sees = gr.Image(label=t("cnn.sees"), interactive=False, height=MAP_SIZE + 40, elem_id="cnn-sees",

@@ -57,7 +57,7 @@ def _describe(name: str, request: gr.Request):
     return info, export.snippet(name, meta["arch"])
 
 
-def build(demo: gr.Blocks, session_models: gr.State) -> None:
+def build(opened, session_models: gr.State) -> None:
     gr.Markdown(t("export.intro"))
     with gr.Row():
         name = gr.Dropdown([], label=t("export.model"), scale=3, elem_id="export-model",
@@ -74,6 +74,6 @@ def build(demo: gr.Blocks, session_models: gr.State) -> None:
         value = current if current in names else (names[0] if names else None)
         return gr.Dropdown(choices=choices, value=value)
 
-    gr.on([demo.load, refresh.click], fill, name, name, api_visibility="private", show_progress="hidden")
+    gr.on([opened, refresh.click], fill, name, name, api_visibility="private", show_progress="hidden")
     name.change(_describe, name, [info, code], api_visibility="private", show_progress="hidden")
     make.click(export_model, name, out, api_name="export_model")

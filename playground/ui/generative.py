@@ -293,11 +293,11 @@ def _image(label, elem_id, height=DIGIT_PX + 44, **kw):
                     elem_classes="np-gen-img", **kw)
 
 
-def build(demo: gr.Blocks, session_models: gr.State) -> None:
+def build(opened, session_models: gr.State) -> None:
     gr.Markdown(t("generative.intro"))
     with gr.Tabs():
         with gr.Tab(t("generative.tab_vae"), id="gen-vae") as vae_tab:
-            _build_vae(demo, vae_tab, session_models)
+            _build_vae(opened, vae_tab, session_models)
         with gr.Tab(t("generative.tab_ae"), id="gen-ae") as ae_tab:
             _build_ae(ae_tab, session_models)
         with gr.Tab(t("generative.tab_gan"), id="gen-gan") as gan_tab:
@@ -307,7 +307,7 @@ def build(demo: gr.Blocks, session_models: gr.State) -> None:
     _build_api(session_models)
 
 
-def _build_vae(demo, vae_tab, session_models):
+def _build_vae(opened, vae_tab, session_models):
     with gr.Row(equal_height=False):
         with gr.Column(scale=5, min_width=320):
             which = gr.Radio([(t("generative.vae_2d"), "vae"), (t("generative.vae_20d"), "vae20")], value="vae",
@@ -354,7 +354,7 @@ def _build_vae(demo, vae_tab, session_models):
     gr.on([s.input for s in sliders], on_slider, [which, session_models, *sliders], decoded, **fast)
     gr.on([s.release for s in sliders], on_slider_release, [which, session_models, drawn, *sliders], vmap, **fast)
     model_outputs = [*sliders, decoded, vmap, status, drawn]
-    gr.on([which.change, session_models.change, zero.click, demo.load], on_vae_model, [which, session_models],
+    gr.on([which.change, session_models.change, zero.click, opened], on_vae_model, [which, session_models],
           model_outputs, api_visibility="private")
     rand.click(on_random, [which, session_models, seed], [*sliders, decoded, vmap, seed], api_visibility="private")
     def map_click(v: dict, evt: gr.SelectData):  # inputs as a set: a dict, beside the event data
@@ -366,7 +366,7 @@ def _build_vae(demo, vae_tab, session_models):
                   [*sliders, decoded, vmap, sees, recon, code, status, drawn], **fast)
     interp = dict(fn=on_interpolate, inputs=[which, session_models, idx_a, idx_b, from_drawing, drawn],
                   outputs=[strip, pair], api_visibility="private")
-    gr.on([go.click, idx_a.release, idx_b.release, vae_tab.select, demo.load], **interp)
+    gr.on([go.click, idx_a.release, idx_b.release, vae_tab.select, opened], **interp)
 
 
 def _build_ae(tab, session_models):

@@ -66,7 +66,7 @@ def health_report() -> dict:
     return {**health.report(), "serving": dict(SERVING)}
 
 
-def build(demo: gr.Blocks, session_models: gr.State) -> gr.Timer:
+def build(opened, session_models: gr.State) -> gr.Timer:
     """Lay out the tab; returns its timer, which app.py runs only while the tab is selected."""
     gr.Markdown(t("health.intro"))
     text = gr.Markdown(elem_id="health-text")
@@ -79,7 +79,7 @@ def build(demo: gr.Blocks, session_models: gr.State) -> gr.Timer:
         rep = health_report()
         return describe(rep, request), rep
 
-    gr.on([refresh.click, timer.tick, demo.load], show, None, [text, raw], api_visibility="private",
+    gr.on([refresh.click, timer.tick, opened], show, None, [text, raw], api_visibility="private",
           show_progress="hidden")
     gr.api(health_report, api_name="health")
     return timer

@@ -83,7 +83,7 @@ def refresh(selected, known, seen, request: gr.Request):
     return gr.Dataframe(value=rows, headers=headers), dropdown, payload(runs, chart_labels(request)), ids, version
 
 
-def build(demo: gr.Blocks, session_models: gr.State) -> gr.Timer:
+def build(opened, session_models: gr.State) -> gr.Timer:
     """Lay out the tab; returns its timer, which app.py runs only while the tab is selected."""
     gr.Markdown(t("jobs.intro"))
     table = gr.Dataframe(headers=list(COLUMNS), value=[], interactive=False, wrap=True,
@@ -109,7 +109,7 @@ def build(demo: gr.Blocks, session_models: gr.State) -> gr.Timer:
     status.click(job_status, job_id, answer, api_name="job_status")
     cancel.click(cancel_job, job_id, answer, api_name="cancel_job")
     use.click(train.use_model, [job_id, session_models], [answer, session_models], api_name="use_model")
-    gr.on([timer.tick, compare.input, demo.load], refresh, [compare, known, seen],
+    gr.on([timer.tick, compare.input, opened], refresh, [compare, known, seen],
           [table, compare, curves, known, seen],
           api_visibility="private", show_progress="hidden")
     return timer

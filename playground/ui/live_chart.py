@@ -3,8 +3,9 @@
 ``gr.Plot`` re-mounts its plot on every update, which resets any zoom. This chart is a ``gr.HTML``
 whose one ``<div>`` is drawn by ``Plotly.react`` in the browser with a constant ``uirevision``, so
 zoom, pan and hidden legend entries survive each update; a double click autoscales again. The server
-sends only the numbers (:func:`payload`), about 0.1 ms of work per update. plotly.js comes from the
-installed ``plotly`` package, served by the app itself (no CDN, works offline).
+sends only the numbers (:func:`payload`), about 0.1 ms of work per update. plotly.js (4.6 MB) comes from
+the installed ``plotly`` package, served by the app itself (no CDN, works offline), and is loaded by the
+first chart that has something to draw, not with the page.
 """
 
 from __future__ import annotations
@@ -22,9 +23,7 @@ PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
 MAX_POINTS = 1500  # per series; longer curves are thinned evenly before they are sent
 
 
-def head() -> str:
-    """The <script> tag for ``launch(head=...)``; the app must allow ``PLOTLY_DIR`` as a static path."""
-    return f'<script src="/gradio_api/file={PLOTLY_DIR / "plotly.min.js"}"></script>'
+PLOTLY_URL = f"/gradio_api/file={PLOTLY_DIR / 'plotly.min.js'}"  # the app must allow PLOTLY_DIR as a static path
 
 
 def chart_labels(request: gr.Request | None, extras: tuple[str, ...] = ()) -> dict[str, str]:
@@ -55,10 +54,21 @@ def payload(runs: list[tuple[str, dict]], labels: dict[str, str], extras: tuple[
 
 
 _JS = """
-const P = window.Plotly;
 const el = element.querySelector('.np-live-chart');
-function draw(value) {
-  if (!P || !value) return;
+function plotly() {  // one load for the page, on the first chart's first draw
+  if (!window.npPlotly) window.npPlotly = new Promise((ok, fail) => {
+    const s = document.createElement('script');
+    s.src = '__URL__'; s.onload = () => ok(window.Plotly); s.onerror = fail;
+    document.head.appendChild(s);
+  });
+  return window.npPlotly;
+}
+let latest = null;
+async function draw(value) {
+  if (!value) return;
+  latest = value;
+  const P = window.Plotly || await plotly();
+  if (value !== latest) return;  // a newer payload came while plotly.js loaded: draw that one
   let d;
   try { d = JSON.parse(value); } catch (e) { return; }
   const L = d.labels, many = d.runs.length > 1, traces = [];
@@ -98,5 +108,5 @@ document.addEventListener('np-chart', e => { if (e.detail.id === '__ID__') draw(
 def live_chart(label, elem_id: str) -> gr.HTML:
     """An empty chart; give it :func:`payload` values to draw, as its value or in an ``np-chart`` page event."""
     return gr.HTML(value=None, label=label, show_label=True, container=True, elem_id=elem_id,
-                   js_on_load=_JS.replace("__ID__", elem_id),
+                   js_on_load=_JS.replace("__ID__", elem_id).replace("__URL__", PLOTLY_URL),
                    html_template='<div class="np-live-chart" style="width:100%;height:320px"></div>')

@@ -224,7 +224,7 @@ _PLAY_JS = "(...a) => { document.querySelector('#mlp-boundary canvas')?.dispatch
 # Layout and events
 
 
-def build(demo: gr.Blocks, session_models: gr.State) -> None:
+def build(opened, session_models: gr.State) -> None:
     d = mlp.Config()
     gr.Markdown(t("mlp.intro"))
     with gr.Row(equal_height=False):
@@ -320,7 +320,7 @@ def build(demo: gr.Blocks, session_models: gr.State) -> None:
 
     views = [stage, network, curves]
     reset_outputs = [sess, *views, code, *buttons]
-    gr.on([reset.click, demo.load] + [c.input for c in settings], on_reset, set(settings), reset_outputs,
+    gr.on([reset.click, opened] + [c.input for c in settings], on_reset, set(settings), reset_outputs,
           api_visibility="private", show_progress="hidden")
     # Play and Pause start and stop the page's own loop at once (js); the server only swaps the buttons.
     play.click(on_play, sess, buttons, js=_PLAY_JS % "play", api_visibility="private", show_progress="hidden")

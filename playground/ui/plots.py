@@ -8,7 +8,6 @@ the models' own previews use too.
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 from playground.pictures import colorize, grid, upscale
 
@@ -48,23 +47,28 @@ def feature_grid(maps: np.ndarray, max_channels: int = 16, cols: int = 4, tile: 
     return grid([upscale(colorize(m, "Viridis", 0.0, hi or 1.0), factor) for m in maps], cols, gap)
 
 
-def probability_bars(probs: np.ndarray | None, title: str = "") -> go.Figure:
-    """Bar chart of the 10 class probabilities, the most likely one highlighted."""
-    probs = np.zeros(10) if probs is None else np.asarray(probs, dtype=float)
+def probability_bars(probs: np.ndarray | None) -> str:
+    """The 10 class probabilities as a bar chart in plain HTML (no plotting library for the page to load),
+    the most likely one highlighted; with each bar's percentage above it and in its tooltip."""
+    probs = np.zeros(10) if probs is None else np.clip(np.nan_to_num(np.asarray(probs, dtype=float)), 0, 1)
     best = int(probs.argmax()) if probs.any() else -1
-    fig = go.Figure(go.Bar(
-        x=[str(d) for d in range(10)], y=probs,
-        marker_color=[ACCENT if d == best else MUTED for d in range(10)],
-        text=[f"{p:.0%}" if p >= 0.01 else "" for p in probs], textposition="outside",
-        hovertemplate="%{x}: %{y:.2%}<extra></extra>",
-    ))
-    fig.update_layout(
-        title=title or None, height=260, margin=dict(l=10, r=10, t=30 if title else 10, b=10),
-        yaxis=dict(range=[0, 1.15], tickformat=".0%", showgrid=True, fixedrange=True),
-        xaxis=dict(type="category", fixedrange=True), font=FONT, showlegend=False,
-        plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)", uirevision="probs",
-    )
-    return fig
+    bars = "".join(
+        f'<div class="np-pcol" title="{d}: {p:.2%}"><span class="np-pval">{f"{p:.0%}" if p >= 0.01 else ""}</span>'
+        f'<span class="np-pbar" style="height:{p * 100:.1f}%;background:{ACCENT if d == best else MUTED}"></span>'
+        f'<span class="np-pdigit">{d}</span></div>'
+        for d, p in enumerate(probs))
+    return f'<div class="np-probs">{bars}</div>'
+
+
+PROBABILITY_CSS = """
+.np-probs { display: grid; grid-template-columns: repeat(10, 1fr); gap: 6px; height: 190px; padding: 22px 6px 0; }
+.np-pcol { display: flex; flex-direction: column; justify-content: flex-end; align-items: center; height: 100%;
+  position: relative; }
+.np-pval { font-size: 12px; color: var(--body-text-color-subdued); min-height: 16px; }
+.np-pbar { width: 100%; max-width: 34px; border-radius: 4px 4px 0 0; min-height: 1px; transition: height 0.15s; }
+.np-pdigit { font-size: 13px; padding-top: 4px; border-top: 1px solid var(--border-color-primary); width: 100%;
+  text-align: center; }
+"""
 
 
 PALETTE = ["#6366f1", "#f97316", "#10b981", "#ef4444", "#0ea5e9", "#a855f7", "#eab308", "#64748b"]

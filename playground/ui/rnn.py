@@ -244,7 +244,7 @@ def accuracy_markdown(lang: str) -> str:
     return rnn_plots.accuracy_table(experiments.load_longrange(), "") or msg("rnn.no_results", lang=lang)
 
 
-def build(demo: gr.Blocks, session_models: gr.State) -> None:
+def build(opened, session_models: gr.State) -> None:
     """Lay out the tab inside the current ``gr.Tab`` and wire its events."""
     results = experiments.load_longrange()
     lengths = results["lengths"] if results else []
@@ -302,5 +302,5 @@ def build(demo: gr.Blocks, session_models: gr.State) -> None:
     prompt.submit(on_continue, inputs, [output, bars, heatmap, status], api_visibility="private")
     for comp in (grad_len, grad_when):
         comp.change(_gate_plots, [grad_len, grad_when], grad_plot, api_visibility="private", show_progress="hidden")
-    demo.load(on_load, [prompt, cell, grad_len, grad_when, session_models], [bars, heatmap, acc_plot, grad_plot],
+    opened(on_load, [prompt, cell, grad_len, grad_when, session_models], [bars, heatmap, acc_plot, grad_plot],
               api_visibility="private", show_progress="hidden")

@@ -200,7 +200,7 @@ def theory_markdown(lang: str) -> str:
     return "\n".join([s["text.transformer_theory"], "", s["transformer.table_title"], "", *rows])
 
 
-def build(demo: gr.Blocks, session_models: gr.State) -> None:
+def build(opened, session_models: gr.State) -> None:
     """Lay out the tab inside the current ``gr.Tab`` and wire its events."""
     gr.Markdown(t("transformer.intro"))
     with gr.Row(equal_height=False):
@@ -253,7 +253,7 @@ def build(demo: gr.Blocks, session_models: gr.State) -> None:
     session_models.change(**look)
     generate.click(on_generate, [box, task, length, temperature, session_models], output, api_visibility="private")
     solve.click(on_solve, [box, task, session_models], answer, api_visibility="private")
-    demo.load(on_task, [task, session_models], [box, pe_plot, output, answer, solve, length, layer, head],
+    opened(on_task, [task, session_models], [box, pe_plot, output, answer, solve, length, layer, head],
               api_visibility="private").then(**look)
     api_text.submit(attention_api, [api_text, api_task, session_models], api_json, api_name="attention")
     gen_prompt.submit(transformer_generate, [gen_prompt, gen_length, gen_temperature, gen_task, session_models],

@@ -30,6 +30,7 @@ CSS = """
 .np-bar { height: 12px; border-radius: 6px; background: var(--neutral-200); overflow: hidden; }
 .np-bar span { display: block; height: 100%; background: var(--color-accent); }
 .np-answer-error { color: var(--body-text-color-subdued); }
+.np-opener { display: none !important; }
 .np-pad canvas { display: block; width: 100%; max-width: 280px; aspect-ratio: 1; touch-action: none;
   background: #fff; border: 1px solid var(--border-color-primary); border-radius: 6px; cursor: crosshair; }
 """
@@ -154,6 +155,14 @@ def follow_model(pad: gr.HTML, session_models: gr.State, slot: str) -> None:
     """Keep the pad's ``job`` prop on the session's model for ``slot``, for its quick reads."""
     session_models.change(lambda chosen: gr.HTML(job=(chosen or {}).get(slot) or ""), session_models, pad,
                           api_visibility="private", show_progress="hidden")
+
+
+def opener(elem_id: str) -> gr.HTML:
+    """An unseen part of a tab whose ``input`` event fires once per page, when the tab is first shown
+    (Gradio mounts a tab's content then, and keeps it): a tab's first view is computed when it is opened,
+    not for every page that loads."""
+    return gr.HTML("", elem_id=elem_id, elem_classes="np-opener", container=False, padding=False,
+                   html_template="", js_on_load="trigger('input');")
 
 
 def pad_ink(value) -> tuple[np.ndarray | None, bool]:
