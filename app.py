@@ -13,6 +13,8 @@ import torch
 
 from playground.ui import cnn, export, generative, header, health, i18n, jobs, live_chart, mlp, rnn, transformer
 from playground.ui import widgets
+from playground.ui.config_cache import ConfigCache
+from starlette.middleware import Middleware
 
 # The tabs in page order, one line each: (id, module). A tab module has ``build(opened, session_models)``,
 # which lays the tab out and returns a gr.Timer to run only while the tab is open (or None), and may
@@ -71,7 +73,8 @@ def launch_kwargs() -> dict:
     gr.set_static_paths([live_chart.PLOTLY_DIR])  # plotly.js for the live charts; nothing else is served
     css = "\n".join([PAGE_CSS, widgets.CSS, *(getattr(module, "CSS", "") for _, module in TABS)])
     return dict(i18n=i18n.table(), css=css, theme=gr.themes.Soft(), max_file_size=MAX_FILE_SIZE,
-                show_error=False)  # only gr.Error messages reach people
+                show_error=False,  # only gr.Error messages reach people
+                app_kwargs={"middleware": [Middleware(ConfigCache)]})  # /config made once, not per session
 
 
 if __name__ == "__main__":

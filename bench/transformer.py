@@ -11,6 +11,9 @@
     another seed, by teacher-forced argmax, and on a subset by greedy generation as the tab's Solve does.
 (c) API: the round trip of /attention (text task, a 30-character sentence) against the no-op /ping of
     the same launched app, median of repeated calls: ``attention_over_ping``.
+(d) Generation: ``tr.generate`` (a key-value cache while the text fits the context) against the same
+    sampling reading the whole window at every step, as it did before, in the same run: 40 and 100
+    characters after "It was the" (the 100 outgrow the 64-character context and slide).
 
     python bench/transformer.py            # about a minute on one thread
     python bench/transformer.py --n 2000   # fewer fresh reverse sequences
@@ -99,6 +102,35 @@ def api_figures(calls: int) -> dict:
             "attention_over_ping": round(att / ping, 2), "generate_100_over_ping": round(gen / ping, 2)}
 
 
+def generation_figures(repeats: int = 15) -> dict:
+    model = checkpoint.pretrained("transformer_text")[0]
+    ids, _ = tr.encode(model.cfg, "It was the")
+
+    @torch.no_grad()
+    def whole_window(n):
+        seq = list(ids)
+        for _ in range(n):
+            logits = model(torch.tensor([seq[-model.block_size:]]))[0, -1]
+            seq.append(int(torch.multinomial(torch.softmax(logits / 0.8, dim=-1), 1)))
+        return seq
+
+    out = {}
+    for n in (40, 100):
+        cached, whole = [], []
+        for _ in range(repeats):  # alternating, so both see the same machine
+            t0 = time.perf_counter()
+            tr.generate(model, ids, n, 0.8)
+            cached.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            whole_window(n)
+            whole.append(time.perf_counter() - t0)
+        c, w = statistics.median(cached), statistics.median(whole)
+        out[f"generate_{n}_ms"] = round(c * 1000, 1)
+        out[f"generate_{n}_whole_window_ms"] = round(w * 1000, 1)
+        out[f"generate_{n}_speedup"] = round(w / c, 2)
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--n", type=int, default=10_000, help="fresh held-out reverse sequences")
@@ -106,7 +138,8 @@ def main() -> None:
     p.add_argument("--calls", type=int, default=20, help="API calls per median")
     args = p.parse_args()
     torch.set_num_threads(1)
-    out = {"threads": 1, **text_figures(), **reverse_figures(args.n, args.greedy), **api_figures(args.calls)}
+    out = {"threads": 1, **generation_figures(), **text_figures(), **reverse_figures(args.n, args.greedy),
+           **api_figures(args.calls)}
     print(json.dumps(out))
 
 

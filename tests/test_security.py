@@ -113,3 +113,56 @@ def test_no_file_outside_the_apps_own_is_served(app_url):
     assert plotly[0] == 200 and len(plotly[1]) > 1_000_000  # the one folder we serve on purpose
     status, body = _get(f"{app_url}gradio_api/file={live_chart.PLOTLY_DIR}/../../../../../etc/passwd")
     assert status in (403, 404) and secret not in body
+
+
+# -----------------------------------------------------------------------------
+# /config from memory: the same bytes for the same URL, nothing kept that belongs to one user
+
+
+def _asgi_get(app, path="/config", host=b"a.example", method="GET", headers=()):
+    import asyncio
+
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": method, "path": path, "scheme": "http", "root_path": "", "query_string": b"",
+             "headers": [(b"host", host), *headers]}
+    asyncio.run(app(scope, receive, send))
+    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+
+def test_the_config_cache_answers_a_url_once_made_and_keeps_nothing_per_user():
+    from playground.ui.config_cache import ConfigCache
+
+    calls = []
+
+    async def gradio(scope, receive, send):  # stands in for Gradio: a new answer each call
+        calls.append(scope["path"])
+        status = 500 if scope["path"] == "/config/" else 200
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": f"answer {len(calls)}".encode()})
+
+    app = ConfigCache(gradio)
+    assert _asgi_get(app) == (200, b"answer 1")
+    assert _asgi_get(app) == (200, b"answer 1") and len(calls) == 1  # from memory
+    assert _asgi_get(app, host=b"b.example") == (200, b"answer 2")  # another URL, its own answer
+    assert _asgi_get(app, headers=[(b"authorization", b"Basic x")]) == (200, b"answer 3")  # a user's: not kept
+    assert _asgi_get(app, headers=[(b"cookie", b"access-token=x")]) == (200, b"answer 4")
+    assert _asgi_get(app, method="POST") == (200, b"answer 5")
+    assert _asgi_get(app, path="/info") == (200, b"answer 6")
+    assert _asgi_get(app, path="/config/") == (500, b"answer 7")  # a failure is never kept
+    assert _asgi_get(app, path="/config/") == (500, b"answer 8")
+    assert _asgi_get(app) == (200, b"answer 1")
+
+
+def test_the_launched_app_serves_the_same_config_each_time(app_url):
+    first = urllib.request.urlopen(app_url.rstrip("/") + "/config").read()
+    again = urllib.request.urlopen(app_url.rstrip("/") + "/config").read()
+    assert first == again
+    config = json.loads(again)
+    assert any(c.get("props", {}).get("elem_id") == "cnn-canvas" for c in config["components"])

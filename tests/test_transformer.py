@@ -221,3 +221,41 @@ def test_pretrained_text_model_beats_the_unigram_baseline_by_far():
     ids, _ = tr.encode(cfg, "The whale")
     out = tr.decode(cfg, tr.generate(model, ids, 80, temperature=0))
     assert len(out) == 80 and sum(c.isalpha() for c in out) > 40
+
+
+def _generate_by_reading_everything(model, ids, length, temperature, generator):
+    """generate() as it was: the whole window read again at every step."""
+    seq = list(ids)
+    with torch.no_grad():
+        for _ in range(length):
+            logits = model(torch.tensor([seq[-model.block_size:]]))[0, -1]
+            seq.append(int(logits.argmax()) if temperature <= 0 else
+                       int(torch.multinomial(F.softmax(logits / temperature, dim=-1), 1, generator=generator)))
+    return seq[len(ids):]
+
+
+def test_the_key_value_cache_reads_new_tokens_as_the_whole_sequence_would():
+    torch.manual_seed(0)
+    model = tr.build(tr.Config(task="text", n_layers=2, n_heads=4, d_model=32, block_size=16)).eval()
+    ids = torch.randint(0, len(tr.vocab(model.cfg)), (2, 16))
+    with torch.no_grad():
+        whole = model(ids)
+        past, pieces = None, []
+        for a, b in [(0, 5), (5, 6), (6, 11), (11, 16)]:  # a prompt, then one token, then several at a time
+            logits, past = model.extend(ids[:, a:b], past)
+            pieces.append(logits)
+    torch.testing.assert_close(torch.cat(pieces, dim=1), whole, atol=1e-5, rtol=1e-4)
+    assert past[0][0].shape == (2, 4, 16, 8)
+    with pytest.raises(ValueError, match="longer than the context"):
+        model.extend(ids[:, :1], past)
+
+
+@pytest.mark.parametrize("temperature", [0.0, 1.0])
+def test_generation_with_the_cache_writes_what_reading_everything_writes(temperature):
+    torch.manual_seed(1)
+    model = tr.build(tr.Config(task="text", n_layers=2, n_heads=2, d_model=32, block_size=24)).eval()
+    prompt, _ = tr.encode(model.cfg, "Call me Ishmael.")
+    # 40 new characters after 16: the window fills (cache), then slides (whole window read again)
+    cached = tr.generate(model, prompt, 40, temperature, generator=torch.Generator().manual_seed(7))
+    plain = _generate_by_reading_everything(model, prompt, 40, temperature, torch.Generator().manual_seed(7))
+    assert cached == plain

@@ -179,6 +179,21 @@ class CausalSelfAttention(nn.Module):
         y = y.transpose(1, 2).contiguous().view(B, T, C)  # heads side by side again
         return self.resid_drop(self.W_O(y)), att
 
+    def extend(self, x: torch.Tensor, past: tuple[torch.Tensor, torch.Tensor] | None):
+        """Attention for new positions only (generation, in eval mode): x (B, T, d_model) follows the
+        positions whose keys and values are ``past`` ((B, nh, T_past, d_k) each, or None) → (output
+        (B, T, d_model), the keys and values with x's appended). Each new position attends to every earlier
+        one and to itself, as in forward() on the whole sequence, whose rows for these positions it equals."""
+        B, T, C = x.shape
+        q, k, v = self.heads(x)
+        if past is not None:
+            k, v = torch.cat([past[0], k], dim=2), torch.cat([past[1], v], dim=2)
+        T_all = k.size(2)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))  # (B, nh, T, T_all)
+        later = torch.ones(T, T_all, dtype=torch.bool, device=x.device).triu(T_all - T + 1)  # keys after each query
+        y = F.softmax(scores.masked_fill(later, float("-inf")), dim=-1) @ v
+        return self.W_O(y.transpose(1, 2).contiguous().view(B, T, C)), (k, v)
+
 
 class MLP(nn.Module):
     def __init__(self, cfg: Config):
@@ -206,6 +221,12 @@ class Block(nn.Module):
         a, att = self.attn(self.ln_1(x))
         x = x + a
         return x + self.mlp(self.ln_2(x)), att
+
+    def extend(self, x: torch.Tensor, past):
+        """forward() for new positions after ``past`` (see CausalSelfAttention.extend) → (x, keys and values)."""
+        a, kept = self.attn.extend(self.ln_1(x), past)
+        x = x + a
+        return x + self.mlp(self.ln_2(x)), kept
 
 
 class Transformer(nn.Module):
@@ -250,6 +271,23 @@ class Transformer(nn.Module):
 
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
         return self.head(self.trunk(idx)[0])  # (B, T, vocab) logits
+
+    def extend(self, idx: torch.Tensor, past: list | None = None) -> tuple[torch.Tensor, list]:
+        """Read only what is new (a key-value cache, for generation in eval mode): ids (B, T) that follow the
+        positions whose keys and values ``past`` holds (one pair per layer, None at the start) → (logits
+        (B, T, vocab), the keys and values with these positions added). Equal to forward() on the whole
+        sequence, at the cost of the new positions. Positions are absolute, so once the sequence outgrows
+        the context and the window slides, every position changes and the whole window must be read again."""
+        start = 0 if past is None else past[0][0].size(2)
+        T = idx.size(1)
+        if start + T > self.block_size:
+            raise ValueError(f"sequence of {start + T} tokens is longer than the context of {self.block_size}")
+        x = self.tok_emb(idx) + self.pe[start:start + T]
+        kept = []
+        for i, block in enumerate(self.blocks):
+            x, kv = block.extend(x, None if past is None else past[i])
+            kept.append(kv)
+        return self.head(self.ln_f(x)), kept
 
 
 # -----------------------------------------------------------------------------
@@ -433,18 +471,24 @@ def next_probs(model: Transformer, ids: list[int]) -> np.ndarray:
     return F.softmax(model(idx)[0, -1], dim=-1).cpu().numpy()
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def generate(model: Transformer, ids: list[int], length: int, temperature: float = 1.0,
              generator: torch.Generator | None = None) -> list[int]:
     """``length`` new token ids after ``ids``, sampled at ``temperature`` (0 = always the most likely).
 
-    The context slides: only the last ``context`` tokens are read at each step.
+    The context slides: only the last ``context`` tokens are read at each step. While the sequence fits
+    the context, each step reads only the new token (``Transformer.extend``); once it slides, the whole
+    window, as positions have moved.
     """
     model.eval()
-    seq = list(ids)
+    seq, past = list(ids), None
     for _ in range(int(length)):
-        idx = torch.tensor([seq[-model.block_size:]], dtype=torch.long, device=_device(model))
-        logits = model(idx)[0, -1].float().cpu()  # (vocab,)
+        if len(seq) <= model.block_size:
+            new = seq[0 if past is None else past[0][0].size(2):]  # what the cache has not read yet
+            logits, past = model.extend(torch.tensor([new], dtype=torch.long, device=_device(model)), past)
+        else:
+            logits = model(torch.tensor([seq[-model.block_size:]], dtype=torch.long, device=_device(model)))
+        logits = logits[0, -1].float().cpu()  # (vocab,)
         if temperature <= 0:
             nxt = int(logits.argmax())
         else:
