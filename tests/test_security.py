@@ -121,6 +121,7 @@ def test_no_file_outside_the_apps_own_is_served(app_url):
 
 def _asgi_get(app, path="/config", host=b"a.example", method="GET", headers=()):
     import asyncio
+    import concurrent.futures
 
     sent = []
 
@@ -132,7 +133,8 @@ def _asgi_get(app, path="/config", host=b"a.example", method="GET", headers=()):
 
     scope = {"type": "http", "method": method, "path": path, "scheme": "http", "root_path": "", "query_string": b"",
              "headers": [(b"host", host), *headers]}
-    asyncio.run(app(scope, receive, send))
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # a loop of its own: the browser tests may hold one here
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     return sent[0]["status"], b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
 
 

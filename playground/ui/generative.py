@@ -355,7 +355,7 @@ def _build_vae(opened, vae_tab, session_models):
     gr.on([s.release for s in sliders], on_slider_release, [which, session_models, drawn, *sliders], vmap, **fast)
     model_outputs = [*sliders, decoded, vmap, status, drawn]
     gr.on([which.change, session_models.change, zero.click, opened], on_vae_model, [which, session_models],
-          model_outputs, api_visibility="private")
+          model_outputs, api_visibility="private", trigger_mode="always_last")
     rand.click(on_random, [which, session_models, seed], [*sliders, decoded, vmap, seed], api_visibility="private")
     def map_click(v: dict, evt: gr.SelectData):  # inputs as a set: a dict, beside the event data
         return on_map_click(v[which], v[session_models], v[drawn], [v[s] for s in sliders], evt)
@@ -365,7 +365,7 @@ def _build_vae(opened, vae_tab, session_models):
     canvas.input(on_draw, [canvas, which, session_models],
                   [*sliders, decoded, vmap, sees, recon, code, status, drawn], **fast)
     interp = dict(fn=on_interpolate, inputs=[which, session_models, idx_a, idx_b, from_drawing, drawn],
-                  outputs=[strip, pair], api_visibility="private")
+                  outputs=[strip, pair], api_visibility="private", trigger_mode="always_last")
     gr.on([go.click, idx_a.release, idx_b.release, vae_tab.select, opened], **interp)
 
 

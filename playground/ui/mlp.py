@@ -321,7 +321,7 @@ def build(opened, session_models: gr.State) -> None:
     views = [stage, network, curves]
     reset_outputs = [sess, *views, code, *buttons]
     gr.on([reset.click, opened] + [c.input for c in settings], on_reset, set(settings), reset_outputs,
-          api_visibility="private", show_progress="hidden")
+          api_visibility="private", show_progress="hidden", trigger_mode="always_last")
     # Play and Pause start and stop the page's own loop at once (js); the server only swaps the buttons.
     play.click(on_play, sess, buttons, js=_PLAY_JS % "play", api_visibility="private", show_progress="hidden")
     pause.click(on_pause, sess, [*views, *buttons], js=_PLAY_JS % "pause", api_visibility="private",

@@ -248,13 +248,14 @@ def build(opened, session_models: gr.State) -> None:
     box.change(trigger_mode="always_last", **look)
     layer.input(**look)
     head.input(**look)
-    task.input(on_task, [task, session_models], [box, pe_plot, output, answer, solve, length, layer, head],
-               api_visibility="private").then(**look)
+    # One listener for the first view and a change of task, the last one winning: a task picked while the
+    # first view is still on its way is not overwritten by it.
+    gr.on([opened, task.input], on_task, [task, session_models],
+          [box, pe_plot, output, answer, solve, length, layer, head],
+          api_visibility="private", trigger_mode="always_last").then(**look)
     session_models.change(**look)
     generate.click(on_generate, [box, task, length, temperature, session_models], output, api_visibility="private")
     solve.click(on_solve, [box, task, session_models], answer, api_visibility="private")
-    opened(on_task, [task, session_models], [box, pe_plot, output, answer, solve, length, layer, head],
-              api_visibility="private").then(**look)
     api_text.submit(attention_api, [api_text, api_task, session_models], api_json, api_name="attention")
     gen_prompt.submit(transformer_generate, [gen_prompt, gen_length, gen_temperature, gen_task, session_models],
                       gen_out, api_name="transformer_generate")
