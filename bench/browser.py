@@ -13,8 +13,8 @@ constant label). Playwright drives Debian's ``/usr/bin/chromium`` with the mouse
   ``np-answer`` event), though the label, answered while the pen moved, may have shown its final text
   earlier (``label_settled_ms``: mouse-up → its last change, 0 when it was already right; a label has
   settled when it has not changed for ``SETTLED_MS``). ``label_ratio`` = our median ÷ the bare median.
-- **live**: one slow stroke (a "0" over about 1.5 s) on our pad: answers shown while the pen is down,
-  and the requests the pad sent per second of drawing.
+- **live**: one slow stroke (a "0", 1.5 s of pauses between its moves, 2.5 s in all here) on our pad:
+  answers shown while the pen is down, and the requests the pad sent per second of drawing.
 - **load**: a fresh browser context each time, from navigation to a canvas ready to draw (ours: the pad
   visible with its script attached; bare: visible with its Brush, clicked at once as a person would:
   Gradio selects no tool). ``load_ratio`` = our median ÷ bare median.
@@ -48,11 +48,9 @@ STROKES = {
     7: [(-0.45, -0.55), (0.45, -0.55), (-0.1, 0.65)],
     0: [(0.0, -0.6), (-0.4, -0.35), (-0.45, 0.2), (-0.2, 0.6), (0.2, 0.6), (0.45, 0.2), (0.4, -0.35), (0.0, -0.6)],
 }
-APPS = {  # the canvas, its Clear button and the label's text, in each app
-    "app": {"canvas": "#cnn-canvas", "clear": "#cnn-clear", "label": '#cnn-label .np-digit',
-            "clicks_brush": False, "ready": "#cnn-canvas canvas[data-ready]"},
-    "bare": {"canvas": "#bare-canvas", "clear": "#bare-clear", "label": '#bare-label [data-testid="label-output-value"]',
-             "clicks_brush": True},
+APPS = {  # the canvas and the label's text in each app; our pad says when its script is attached
+    "app": {"canvas": "#cnn-canvas", "label": '#cnn-label .np-digit', "ready": "#cnn-canvas canvas[data-ready]"},
+    "bare": {"canvas": "#bare-canvas", "label": '#bare-label [data-testid="label-output-value"]'},
 }
 WATCH = """(sel) => {  // the page's own clock: pointer down and up, and every change of the label's text
   window.npDown = null; window.npUp = null; window.npChanges = []; window.npAnswers = []; let text = '';
@@ -70,23 +68,16 @@ TIMEOUT_MS = 120_000  # a guard against a hang, not a deadline
 
 
 def ready(page, app: dict) -> None:
-    """Wait until the canvas can be drawn on: visible, with its Brush. Our page selects the Brush itself
-    (waited for: it counts against us); on the bare page, where Gradio selects no tool, it is clicked at
-    once, as a person would."""
+    """Wait until the canvas can be drawn on. Ours: the pad visible with its script attached (no tool to
+    pick). Bare: visible with its Brush, which Gradio leaves unselected, so it is clicked at once, as a
+    person would."""
     page.locator(app.get("ready", f"{app['canvas']} canvas")).first.wait_for(state="visible", timeout=TIMEOUT_MS)
     if "ready" in app:
         return
     brush = page.locator(f'{app["canvas"]} button[aria-label="Brush"]')
     brush.wait_for(state="visible", timeout=TIMEOUT_MS)
-    if app["clicks_brush"]:
-        if "highlight" not in (brush.get_attribute("class") or ""):
-            brush.click()
-        return
-    deadline = time.time() + TIMEOUT_MS / 1000
-    while "highlight" not in (brush.get_attribute("class") or ""):
-        if time.time() > deadline:
-            raise TimeoutError("the Brush never became selected")
-        time.sleep(0.02)
+    if "highlight" not in (brush.get_attribute("class") or ""):
+        brush.click()
 
 
 def load_times(browser, url: str, app: dict, n: int) -> list[float]:

@@ -70,11 +70,10 @@ def read(args, request: gr.Request) -> dict | None:
         value, job = args if isinstance(args, list) and len(args) == 2 else (None, None)
         if value is None:
             raise drawing.ImageError("not_image")
-        ink, _ = widgets.pad_ink(value)
+        ink = widgets.pad_ink(value)
         if ink is None:
             return None
-        model, _ = _model({"cnn": job} if isinstance(job, str) and job else None)
-        probs = cnn.predict(model, drawing.to_mnist(ink))
+        _, _, probs, _, _ = _read(ink, {"cnn": job} if isinstance(job, str) and job else None, request)
     except drawing.ImageError as e:
         return {"error": msg(f"err.{e.code}", request, **e.params)}
     return _top(probs)
@@ -90,7 +89,7 @@ def on_draw(value, session_models, request: gr.Request):
     """At each pen-up (and clear), after the quick label: the status line, the JSON answer, the bars,
     what the model sees, its saliency and its feature maps. A blank pad asks for a digit."""
     try:
-        ink, _ = widgets.pad_ink(value)
+        ink = widgets.pad_ink(value)
         if ink is None:
             return _empty(msg("cnn.status_ready", request))
         digit, model, probs, label, status = _read(ink, session_models, request)

@@ -127,7 +127,7 @@ def on_draw(value, which, session_models, request: gr.Request):
     its reconstruction. (Not while the pen moves: this answer takes ~70 ms of a core, the CNN's label ~7.)"""
     model, cfg, _, _ = _vae(which, session_models, request)
     try:
-        ink, _ = widgets.pad_ink(value)
+        ink = widgets.pad_ink(value)
         if ink is None:
             raise drawing.BlankImage()
         digit = drawing.to_mnist(ink)
@@ -363,7 +363,7 @@ def _build_vae(opened, vae_tab, session_models):
     vmap.select(map_click, {which, session_models, drawn, *sliders}, [sliders[0], sliders[1], decoded, vmap],
                 api_visibility="private")
     canvas.input(on_draw, [canvas, which, session_models],
-                  [*sliders, decoded, vmap, sees, recon, code, status, drawn], **fast)
+                 [*sliders, decoded, vmap, sees, recon, code, status, drawn], **fast)
     interp = dict(fn=on_interpolate, inputs=[which, session_models, idx_a, idx_b, from_drawing, drawn],
                   outputs=[strip, pair], api_visibility="private", trigger_mode="always_last")
     gr.on([go.click, idx_a.release, idx_b.release, vae_tab.select, opened], **interp)

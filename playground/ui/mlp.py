@@ -157,12 +157,12 @@ _STAGE_JS = """
 const cv = element.querySelector('canvas'), ctx = cv.getContext('2d');
 const statsEl = element.querySelector('.np-stage-stats');
 const small = document.createElement('canvas'), sctx = small.getContext('2d');
-const C = [[99, 102, 241], [249, 115, 22]];
+const C = __CLASS_RGB__, STRENGTH = __STRENGTH__;
 let token = null, pts = [], lim = 1, playing = false, early = false, frames = 0;
 const pause = () => { const b = document.querySelector('#mlp-pause'); if (b) b.click(); };
 const md = t => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/\\*\\*(.+?)\\*\\*/g, '<b>$1</b>');
 function colour(p) {  // pale blue through white to pale orange, as plots._two_class
-  const s = Math.abs(p - 0.5) * 1.1, c = C[p >= 0.5 ? 1 : 0];
+  const s = Math.abs(p - 0.5) * 2 * STRENGTH, c = C[p >= 0.5 ? 1 : 0];
   return [0, 1, 2].map(i => Math.round(255 * (1 - s) + c[i] * s));
 }
 function draw(f) {
@@ -216,7 +216,8 @@ const fromValue = () => { try { draw(JSON.parse(props.value || 'null')); } catch
 watch('value', fromValue);
 fromValue();
 cv.dataset.ready = '1';
-"""
+""".replace("__CLASS_RGB__", json.dumps(plots.CLASS_RGB.astype(int).tolist())).replace(
+    "__STRENGTH__", str(plots.SURFACE_STRENGTH))
 _PLAY_JS = "(...a) => { document.querySelector('#mlp-boundary canvas')?.dispatchEvent(new Event('np-%s')); return a; }"
 
 

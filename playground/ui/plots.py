@@ -90,35 +90,16 @@ def progress_html(fraction: float) -> str:
 
 # Class colours of the FNN tab: class 0 blue, class 1 orange (TensorFlow Playground's convention).
 CLASS_RGB = np.array([[99, 102, 241], [249, 115, 22]], dtype=np.float64)
+SURFACE_STRENGTH = 0.55  # how far a sure prediction's colour goes from white toward its class's
 
 
 def _two_class(prob: np.ndarray) -> np.ndarray:
     """P(class 1) in [0, 1] → RGB: pale blue through white to pale orange."""
     p = np.clip(prob, 0, 1)[..., None]
     white = np.full(3, 255.0)
-    strength = np.abs(p - 0.5) * 2 * 0.55
+    strength = np.abs(p - 0.5) * 2 * SURFACE_STRENGTH
     colour = np.where(p >= 0.5, CLASS_RGB[1], CLASS_RGB[0])
     return white * (1 - strength) + colour * strength
-
-
-def boundary_image(prob: np.ndarray, lim: float, points=(), size: int = 360) -> np.ndarray:
-    """The decision surface P(class 1) over [-lim, lim]² (rows = y from bottom) with the points on top.
-
-    ``points``: [(xy (n, 2), labels (n,), filled: bool)] — training points filled, test points hollow.
-    """
-    from PIL import Image, ImageDraw
-
-    img = _two_class(np.flipud(prob)).round().astype(np.uint8)
-    canvas = Image.fromarray(img).resize((size, size), Image.Resampling.BILINEAR)
-    pen = ImageDraw.Draw(canvas)
-    scale = size / (2 * lim)
-    for xy, labels, filled in points:
-        for (x, y), c in zip(np.asarray(xy), np.asarray(labels)):
-            px, py = (x + lim) * scale, (lim - y) * scale
-            colour = tuple(int(v) for v in CLASS_RGB[int(c)])
-            pen.ellipse([px - 3.5, py - 3.5, px + 3.5, py + 3.5], fill=colour if filled else "white",
-                        outline="white" if filled else colour, width=2 if not filled else 1)
-    return np.asarray(canvas)
 
 
 def network_diagram(inputs: list[np.ndarray], layers: list[np.ndarray], weights: list[np.ndarray],

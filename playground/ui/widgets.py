@@ -1,7 +1,7 @@
 """UI pieces several tabs share: the digit canvas, the LaTeX delimiters and the bounded-number check.
 
 The CNN tab and the VAE sub-tab both take a hand-drawn digit from the same pad (:func:`digit_canvas`, a
-canvas the page draws itself, read with :func:`pad_ink`), which sends its ink while the pen moves. Every
+canvas the page draws itself, read with :func:`pad_ink`), which reads its ink while the pen moves. Every
 endpoint that takes a number checks it with :func:`number`, which answers with the tab's own message.
 """
 
@@ -50,7 +50,7 @@ _PNG_URL = "data:image/png;base64,"
 
 # The pad draws in the page: Pointer Events (mouse, touch and pen alike), round strokes of one width, and
 # the ink as a PNG of the strokes on a transparent layer, the same picture a Sketchpad's composite is. Its
-# value is JSON {"png": data URL, "live": true while the pen is down}; "" once cleared.
+# value is JSON {"png": data URL}; "" once cleared.
 #
 # Two ways out, for two speeds. The quick answer (``read``, a server function: one HTTP call, outside
 # Gradio's event queue, whose every event costs the page a walk over all its components) is asked while
@@ -70,7 +70,7 @@ function seg(a, b) {
   ctx.lineCap = 'round'; ctx.lineJoin = 'round'; ctx.lineWidth = BRUSH; ctx.strokeStyle = '#000';
   ctx.beginPath(); ctx.moveTo(a[0], a[1]); ctx.lineTo(b[0], b[1]); ctx.stroke();
 }
-function ink_json(live) { return ink ? JSON.stringify({png: cv.toDataURL('image/png'), live: live}) : ''; }
+function ink_json() { return ink ? JSON.stringify({png: cv.toDataURL('image/png')}) : ''; }
 async function read(value) {  // one call in flight; ink drawn meanwhile is read when it returns
   if (busy) { again = true; return; }
   busy = true;
@@ -79,12 +79,12 @@ async function read(value) {  // one call in flight; ink drawn meanwhile is read
   try { answer = await server.read(value, props.job || ''); } catch (e) { answer = {error: String(e)}; }
   busy = false;
   if (mine === asked) document.dispatchEvent(new CustomEvent('np-answer', {detail: {pad: ID, answer: answer}}));
-  if (again) { again = false; read(ink_json(down)); }
+  if (again) { again = false; read(ink_json()); }
 }
-function live() { timer = null; if (down) read(ink_json(true)); }
+function live() { timer = null; if (down) read(ink_json()); }
 function done() {  // pen-up or clear: the quick answer, then the slower views
   clearTimeout(timer); timer = null; again = false;
-  props.value = ink_json(false);
+  props.value = ink_json();
   if (READS) { busy = false; read(props.value); }
   trigger('input');
 }
@@ -165,15 +165,15 @@ def opener(elem_id: str) -> gr.HTML:
                    html_template="", js_on_load="trigger('input');")
 
 
-def pad_ink(value) -> tuple[np.ndarray | None, bool]:
-    """The pad's value → (its ink map, or None when it is empty; whether the pen is still down).
+def pad_ink(value) -> np.ndarray | None:
+    """The pad's value → its ink map, or None when it is empty.
 
     Raises ``drawing.ImageError`` ("not_image") for a value the pad would not send.
     """
     from playground.data import drawing
 
     if not value:
-        return None, False
+        return None
     if not isinstance(value, str) or len(value) > MAX_PAD_CHARS:
         raise drawing.ImageError("not_image")
     try:
@@ -184,7 +184,7 @@ def pad_ink(value) -> tuple[np.ndarray | None, bool]:
         data = base64.b64decode(png[len(_PNG_URL):], validate=True)
     except (ValueError, TypeError, KeyError, binascii.Error):
         raise drawing.ImageError("not_image") from None
-    return drawing.read_image(data), bool(sent.get("live"))
+    return drawing.read_image(data)
 
 
 # -----------------------------------------------------------------------------
