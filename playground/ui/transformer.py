@@ -243,9 +243,11 @@ def build(opened, session_models: gr.State) -> None:
         gen_out = gr.Textbox()
 
     views = [one, grid, bars, status, shapes_md, layer, head]
+    # Every redraw of the maps, the last asked winning: one still on its way (say, the first view's, after
+    # the task was changed) must neither be overwritten by an older one nor drop the newer one.
     look = dict(fn=analyse, inputs=[box, task, layer, head, session_models], outputs=views, show_progress="hidden",
-                api_visibility="private")
-    box.change(trigger_mode="always_last", **look)
+                api_visibility="private", trigger_mode="always_last")
+    box.change(**look)
     layer.input(**look)
     head.input(**look)
     # One listener for the first view and a change of task, the last one winning: a task picked while the
