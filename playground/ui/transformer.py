@@ -75,14 +75,20 @@ def _index(value, n: int) -> int:
         return 0
 
 
+def _selector(n: int, index: int, asked) -> gr.Radio:
+    """The choices 1..n; the value is only sent when the one asked had to be clamped, so an answer cannot
+    undo a layer or head picked while it was on its way."""
+    choices = [str(i + 1) for i in range(n)]
+    return gr.Radio(choices) if str(asked) == choices[index] else gr.Radio(choices, value=choices[index])
+
+
 def analyse(s, task, layer, head, session_models, request: gr.Request):
     """Typed text → both heatmaps, next-character bars, status, the formula with shapes, the selectors."""
     task = task if task in tr.TASKS else "text"
     model, name = _model(task, session_models, request)
     L, H = model.cfg.n_layers, model.cfg.n_heads
     layer_i, head_i = _index(layer, L), _index(head, H)
-    radios = (gr.Radio([str(i + 1) for i in range(L)], value=str(layer_i + 1)),
-              gr.Radio([str(i + 1) for i in range(H)], value=str(head_i + 1)))
+    radios = _selector(L, layer_i, layer), _selector(H, head_i, head)
     try:
         ids, notices = _read(model, s, request)
     except gr.Error as e:
@@ -164,16 +170,19 @@ def on_solve(s, task, session_models, request: gr.Request) -> str:
 
 
 def on_task(task, session_models, request: gr.Request):
+    """A task picked (or the tab's first view): its example, its positional encodings, the controls it
+    uses, and the maps of its example, drawn in the same answer so no second redraw can race this one."""
     task = task if task in tr.TASKS else "text"
     model, _ = _model(task, session_models, request)
     solve_mode = task == "reverse"
-    L, H = model.cfg.n_layers, model.cfg.n_heads
-    # start on the last layer for the task: that is where its heads read the digits backwards
-    layer = gr.Radio([str(i + 1) for i in range(L)], value=str(L if solve_mode else 1))
-    head = gr.Radio([str(i + 1) for i in range(H)], value="1")
     pe = tr.positional_encoding(model.block_size, model.cfg.d_model).numpy()  # (context, d_model)
+    # start on the last layer for the reverse task: that is where its heads read the digits backwards
+    layer = str(model.cfg.n_layers if solve_mode else 1)
+    *views, _, _ = analyse(EXAMPLES[task], task, layer, "1", session_models, request)
+    selectors = (gr.Radio([str(i + 1) for i in range(n)], value=v)
+                 for n, v in ((model.cfg.n_layers, layer), (model.cfg.n_heads, "1")))
     return (EXAMPLES[task], transformer_plots.pe_figure(pe, _words(request)), "", "", gr.Button(visible=solve_mode),
-            gr.Slider(value=model.cfg.seq_len if solve_mode else 200), layer, head)
+            gr.Slider(value=model.cfg.seq_len if solve_mode else 200), *views, *selectors)
 
 
 # -----------------------------------------------------------------------------
@@ -243,19 +252,16 @@ def build(opened, session_models: gr.State) -> None:
         gen_out = gr.Textbox()
 
     views = [one, grid, bars, status, shapes_md, layer, head]
-    # Every redraw of the maps, the last asked winning: one still on its way (say, the first view's, after
-    # the task was changed) must neither be overwritten by an older one nor drop the newer one.
-    look = dict(fn=analyse, inputs=[box, task, layer, head, session_models], outputs=views, show_progress="hidden",
-                api_visibility="private", trigger_mode="always_last")
-    box.change(**look)
-    layer.input(**look)
-    head.input(**look)
+    # One listener for every redraw, the last one asked winning. (`change`, not `input`, for the box:
+    # Gradio's textbox sends `input` for keys only, not for a paste with the mouse or a drag and drop.)
+    gr.on([box.change, layer.input, head.input, session_models.change], analyse,
+          [box, task, layer, head, session_models], views, show_progress="hidden", api_visibility="private",
+          trigger_mode="always_last")
     # One listener for the first view and a change of task, the last one winning: a task picked while the
     # first view is still on its way is not overwritten by it.
     gr.on([opened, task.input], on_task, [task, session_models],
-          [box, pe_plot, output, answer, solve, length, layer, head],
-          api_visibility="private", trigger_mode="always_last").then(**look)
-    session_models.change(**look)
+          [box, pe_plot, output, answer, solve, length, *views], api_visibility="private",
+          trigger_mode="always_last", show_progress="hidden")
     generate.click(on_generate, [box, task, length, temperature, session_models], output, api_visibility="private")
     solve.click(on_solve, [box, task, session_models], answer, api_visibility="private")
     api_text.submit(attention_api, [api_text, api_task, session_models], api_json, api_name="attention")
