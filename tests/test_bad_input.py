@@ -28,6 +28,8 @@ from conftest import ROOT
 DIGIT_PNG = "digit.png"  # made in the fixture below, from a held-out MNIST digit
 GOOD = {  # endpoint → a call that must work (files by name in the fixture's folder)
     "/classify_digit": (DIGIT_PNG,),
+    "/confusion": ("pretrained",),
+    "/misclassified": ("pretrained", 2, 8),
     "/mlp_fit": ('{"epochs": 5}',),
     "/start_training": ("mlp", '{"epochs": 1, "n_points": 100}'),
     "/job_status": ("JOB",),

@@ -168,6 +168,23 @@ def predict(model: CNN, digit: np.ndarray) -> np.ndarray:
 
 
 @torch.no_grad()
+def predict_many(model: CNN, images: torch.Tensor, batch_size: int = 500) -> np.ndarray:
+    """Class probabilities (N, 10) for uint8 MNIST digits (N, 28, 28), as :func:`evaluate` reads them."""
+    model.eval()
+    device = next(model.parameters()).device
+    out = [F.softmax(model(digits.normalize(images[i:i + batch_size].to(device))), dim=1).cpu()
+           for i in range(0, len(images), batch_size)]
+    return torch.cat(out).numpy() if out else np.zeros((0, 10), np.float32)
+
+
+def confusion(probs: np.ndarray, labels: np.ndarray, classes: int = 10) -> np.ndarray:
+    """Counts (classes, classes): row = the true digit, column = the one the model read."""
+    m = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(m, (np.asarray(labels), np.asarray(probs).argmax(1)), 1)
+    return m
+
+
+@torch.no_grad()
 def feature_maps(model: CNN, digit: np.ndarray) -> dict[str, np.ndarray]:
     """The output of each conv block for one digit: {"conv1": (C, H, W), …} after ReLU.
 

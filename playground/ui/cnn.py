@@ -10,14 +10,14 @@ import numpy as np
 from playground import figures
 from playground.data import drawing
 from playground.models import cnn
-from playground.ui import i18n, plots, session, train, widgets
+from playground.ui import collection, i18n, mistakes, plots, session, train, widgets
 from playground.ui.i18n import msg, t
 
 MAP_SIZE = 196  # px of each 28×28 view
 CSS = """
 #cnn-canvas { max-width: 420px; }
 #cnn-status p { font-size: 1.05rem; }
-""" + plots.PROBABILITY_CSS
+""" + plots.PROBABILITY_CSS + mistakes.CSS
 
 
 def _model(session_models: dict | None, request: gr.Request | None = None):
@@ -86,16 +86,17 @@ def _top(probs) -> dict:
 
 
 def on_draw(value, session_models, request: gr.Request):
-    """At each pen-up (and clear), after the quick label: the status line, the JSON answer, the bars,
-    what the model sees, its saliency and its feature maps. A blank pad asks for a digit."""
+    """At each pen-up (and clear), after the quick label: the digit it is taken for (for the learner to
+    confirm or correct), the status line, the JSON answer, the bars, what the model sees, its saliency and
+    its feature maps. A blank pad asks for a digit."""
     try:
         ink = widgets.pad_ink(value)
         if ink is None:
-            return _empty(msg("cnn.status_ready", request))
+            return None, *_empty(msg("cnn.status_ready", request))
         digit, model, probs, label, status = _read(ink, session_models, request)
-        return (*_answer(probs, label, status), *_inside(digit, model, probs, label))
+        return str(label), *_answer(probs, label, status), *_inside(digit, model, probs, label)
     except drawing.ImageError as e:
-        return _empty(msg(f"err.{e.code}", request, **e.params))
+        return None, *_empty(msg(f"err.{e.code}", request, **e.params))
 
 
 def on_upload(path, session_models, request: gr.Request):
@@ -108,6 +109,47 @@ def on_upload(path, session_models, request: gr.Request):
         gr.Warning(msg(f"err.{e.code}", request, **e.params))
         return ("", *_empty(msg(f"err.{e.code}", request, **e.params)))
     return (json.dumps(_top(probs)), *_answer(probs, label, status), *_inside(digit, model, probs, label))
+
+
+def on_fails(session_models, request: gr.Request):
+    """The "Where it fails" view of the session's model: the matrix and its summary; no cell picked yet."""
+    chosen = session.model_for("cnn", session_models)
+    _, name = _model(session_models, request)
+    return mistakes.matrix_view(chosen, request), mistakes.summary(chosen, name, request), ""
+
+
+def on_fails_model(shown, session_models, request: gr.Request):
+    """Another model chosen: a matrix already shown is redrawn for it (none is computed unasked)."""
+    return on_fails(session_models, request) if shown else (gr.skip(),) * 3
+
+
+def on_cell(pick, session_models, request: gr.Request):
+    """A cell of the matrix clicked → the digits behind it, and the matrix with that cell marked."""
+    cell = widgets.picked(pick)
+    if not (isinstance(cell, list) and len(cell) == 2 and all(isinstance(c, int) and 0 <= c <= 9 for c in cell)):
+        return gr.skip(), gr.skip()
+    chosen = session.model_for("cnn", session_models)
+    return mistakes.matrix_view(chosen, request, picked=cell), mistakes.cell_view(chosen, *cell, request)
+
+
+def on_open(pick, session_models, request: gr.Request):
+    """A held-out digit clicked → on the pad, and read as if it had been drawn: the same views, from the
+    very digit the matrix counted (not a redrawing of it), so its answer is the matrix's."""
+    index = widgets.picked(pick)
+    _, labels = mistakes.predictions(session.model_for("cnn", session_models))
+    if not (isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(labels)):
+        return (gr.skip(),) * (3 + len(OUTPUTS))
+    digit = mistakes.held_out_digit(index)
+    model, name = _model(session_models, request)
+    probs = cnn.predict(model, digit)
+    label = int(probs.argmax())
+    status = msg("cnn.status_held_out", request, index=index, true=int(labels[index]), model=name, label=label,
+                 confidence=float(probs[label]))
+    return (widgets.pad_picture(digit), json.dumps(_top(probs)), str(labels[index]), *_answer(probs, label, status),
+            *_inside(digit, model, probs, label))
+
+
+OUTPUTS = ("status", "answer", "bars", "sees", "saliency", *cnn.FEATURE_LAYERS)  # what on_draw answers
 
 
 def classify_digit(image, session_models, request: gr.Request) -> dict:
@@ -160,6 +202,9 @@ def build(opened, session_models: gr.State) -> None:
                             elem_classes="np-map")
             sal = gr.Image(label=t("cnn.saliency"), interactive=False, height=MAP_SIZE + 40,
                            elem_id="cnn-saliency", elem_classes="np-map")
+    with gr.Accordion(t("collect.teach"), open=True, elem_id="cnn-teach"):
+        gr.Markdown(t("collect.help"))
+        truth, mine, keep = collection.section(canvas)
     with gr.Accordion(t("cnn.inside"), open=True):
         gr.Markdown(t("cnn.inside_help"))
         with gr.Row():
@@ -172,15 +217,30 @@ def build(opened, session_models: gr.State) -> None:
                               elem_id="cnn-upload")
             answer = gr.JSON(label=t("cnn.json"), elem_id="cnn-json")
         api_file = gr.File(visible=False)  # the /classify_digit endpoint's input: any file reaches our checks
+    with gr.Accordion(t("cnn.fails"), open=False, elem_id="cnn-fails") as fails:
+        cell_pick, digit_pick = widgets.picker("cnn-pick-cell"), widgets.picker("cnn-pick-digit")
+        matrix, fails_line, thumbs = mistakes.section("cnn-pick-cell", "cnn-pick-digit")
     train.build("cnn", session_models)
     with gr.Accordion(t("cnn.theory"), open=False):
         gr.Markdown(t("text.cnn_theory_table"), latex_delimiters=widgets.LATEX)
 
     outputs = [status, answer, bars, sees, sal, *fmaps]
     # The label comes from the pad's quick read (widgets.digit_canvas); each pen-up brings the rest.
-    canvas.input(on_draw, [canvas, session_models], outputs, trigger_mode="always_last", show_progress="hidden",
+    canvas.input(on_draw, [canvas, session_models], [truth, *outputs], trigger_mode="always_last", show_progress="hidden",
                  api_visibility="private")
     widgets.follow_model(canvas, session_models, "cnn")
     upload.upload(on_upload, [upload, session_models], [label, *outputs], api_visibility="private")
     api_file.upload(classify_digit, [api_file, session_models], answer, api_name="classify_digit")
+
+    fails_views = [matrix, fails_line, thumbs]
+    fails.expand(on_fails, session_models, fails_views, api_visibility="private")
+    session_models.change(on_fails_model, [matrix, session_models], fails_views, api_visibility="private",
+                          show_progress="hidden")
+    cell_pick.input(on_cell, [cell_pick, session_models], [matrix, thumbs], api_visibility="private",
+                    trigger_mode="always_last", show_progress="hidden")
+    to_pad = "(pick, chosen) => { document.querySelector('#cnn-canvas').scrollIntoView({block: 'center'}); return [pick, chosen]; }"
+    digit_pick.input(on_open, [digit_pick, session_models], [canvas, label, truth, *outputs], js=to_pad,
+                     api_visibility="private", trigger_mode="always_last", show_progress="hidden")
+    gr.api(mistakes.confusion_api, api_name="confusion")
+    gr.api(mistakes.misclassified_api, api_name="misclassified")
 

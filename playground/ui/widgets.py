@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import json
 import numbers
+import secrets
 from typing import Callable
 
 import gradio as gr
@@ -102,6 +104,13 @@ const up = () => { if (!down) return; down = false; done(); };
 cv.addEventListener('pointerup', up);
 cv.addEventListener('pointercancel', up);
 cv.addEventListener('np-clear', () => { down = false; ink = false; ctx.clearRect(0, 0, W, W); done(); });
+watch('picture', () => {  // a digit the server put on the pad (already answered): shown, and drawn on after
+  let p = null; try { p = JSON.parse(props.picture || 'null'); } catch (e) {}
+  if (!p) return;
+  const img = new Image();
+  img.onload = () => { ctx.clearRect(0, 0, W, W); ctx.drawImage(img, 0, 0, W, W); ink = true; props.value = ink_json(); };
+  img.src = p.png;
+});
 cv.dataset.ready = '1';
 """
 
@@ -133,7 +142,7 @@ def digit_canvas(label, clear_label, elem_id: str, clear_id: str, read: Callable
     """
     with gr.Column(scale=4, min_width=300):
         pad = gr.HTML(value="", label=label, show_label=True, container=True, elem_id=elem_id,
-                      elem_classes="np-pad", server_functions=[read] if read else None, job="",
+                      elem_classes="np-pad", server_functions=[read] if read else None, job="", picture="",
                       js_on_load=_PAD_JS % {"brush": BRUSH, "live": PAD_LIVE_MS, "id": elem_id,
                                             "reads": "true" if read else "false"},
                       html_template=f'<canvas width="{CANVAS}" height="{CANVAS}"></canvas>')
@@ -149,6 +158,37 @@ def answer_view(label, pad_id: str, elem_id: str) -> gr.HTML:
     return gr.HTML(value="", label=label, show_label=True, container=True, elem_id=elem_id,
                    elem_classes="np-answer-view", js_on_load=_ANSWER_JS % {"pad": pad_id},
                    html_template='<div class="np-answer"></div>')
+
+
+def pad_picture(digit: np.ndarray) -> gr.HTML:
+    """An update that puts ``digit`` (28, 28) in [0, 1], ink = 1, on a pad: dark ink on a clear layer, as
+    the pad draws. Its answer is the caller's to show; strokes drawn after it add to it."""
+    from PIL import Image
+
+    alpha = Image.fromarray((np.clip(digit, 0, 1) * 255).astype(np.uint8)).resize((CANVAS, CANVAS), Image.NEAREST)
+    rgba = Image.merge("RGBA", (*[Image.new("L", alpha.size, 0)] * 3, alpha))
+    buf = io.BytesIO()
+    rgba.save(buf, format="PNG", optimize=True)
+    png = _PNG_URL + base64.b64encode(buf.getvalue()).decode()
+    return gr.HTML(picture=json.dumps({"png": png, "n": secrets.token_hex(4)}))  # n: the same digit twice redraws
+
+
+def picker(elem_id: str) -> gr.HTML:
+    """An unseen part whose ``input`` event fires with the value a view of the page announces for it
+    (``document.dispatchEvent(new CustomEvent('np-pick', {detail: {to: elem_id, value}}))``), as JSON:
+    a click in a view drawn by the page becomes one small Gradio event."""
+    return gr.HTML("", elem_id=elem_id, elem_classes="np-opener", container=False, padding=False,
+                   html_template="", js_on_load="document.addEventListener('np-pick', e => {"
+                   f" if (e.detail.to !== '{elem_id}') return;"
+                   " props.value = JSON.stringify(e.detail.value); trigger('input'); });")
+
+
+def picked(value):
+    """A :func:`picker`'s value → what the page announced (None when it is not JSON)."""
+    try:
+        return json.loads(value) if isinstance(value, str) and len(value) < 1000 else None
+    except ValueError:
+        return None
 
 
 def follow_model(pad: gr.HTML, session_models: gr.State, slot: str) -> None:
