@@ -83,3 +83,27 @@ def test_the_reverse_task_is_solved_on_the_page(page, app_url):
     page.locator("#transformer-solve").click()
     expect(page.locator("#transformer-answer")).to_contain_text("81828172")
     expect(page.locator("#transformer-answer")).to_contain_text("right")
+
+
+def test_switching_a_head_off_shows_what_it_was_doing(page, app_url):
+    open_tab(page, app_url)
+    page.locator("#transformer-task").get_by_text("Reverse").click()
+    expect(page.locator("#transformer-status")).to_contain_text("17 tokens")
+    page.locator("#transformer-prune").get_by_text("Switch heads off").click()
+    heads = page.locator("#transformer-heads-off label")
+    expect(heads).to_have_count(4)  # the reverse model: 2 layers × 2 heads
+    page.locator("#transformer-prune-measure").click()
+    expect(page.locator(".toast-body").filter(has_text="Tick at least one head")).to_be_visible()
+    page.locator("#transformer-prune-each").click()
+    table = page.locator("#transformer-pruned table")
+    expect(table.locator("tbody tr")).to_have_count(5)  # all heads, then each one off
+    cells = table.locator("tbody tr").first.locator("td")
+    expect(cells.nth(2)).to_have_text("100.0%")
+    worst = table.locator("tbody tr").nth(1).locator("td")
+    name, broken = worst.first.inner_text(), worst.nth(2).inner_text()
+    assert float(broken.rstrip("%")) < 95, name  # the most harmful head breaks the task
+    heads.filter(has_text=name).click()
+    page.locator("#transformer-prune-measure").click()
+    expect(table.locator("tbody tr")).to_have_count(2)
+    expect(table.locator("tbody tr").nth(1)).to_contain_text(f"without {name}")
+    expect(table.locator("tbody tr").nth(1).locator("td").nth(2)).to_have_text(broken)  # the same, measured alone

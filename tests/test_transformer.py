@@ -259,3 +259,35 @@ def test_generation_with_the_cache_writes_what_reading_everything_writes(tempera
     cached = tr.generate(model, prompt, 40, temperature, generator=torch.Generator().manual_seed(7))
     plain = _generate_by_reading_everything(model, prompt, 40, temperature, torch.Generator().manual_seed(7))
     assert cached == plain
+
+
+def test_a_head_switched_off_is_its_output_removed_before_W_O_and_the_model_itself_is_untouched():
+    cfg = tr.Config(task="reverse", n_layers=2, n_heads=4, d_model=32, seq_len=4)
+    model = tr.build(cfg).eval()
+    idx = torch.randint(0, len(tr.vocab(cfg)), (3, 9))
+    before = model(idx)
+    assert torch.equal(tr.without_heads(model, [])(idx), before)
+    d_k = cfg.d_model // cfg.n_heads
+
+    def silence(module, args):  # the same head removed another way: its slice of W_O's input set to zero
+        y = args[0].clone()
+        y[..., 2 * d_k:3 * d_k] = 0
+        return (y,)
+
+    hook = model.blocks[1].attn.W_O.register_forward_pre_hook(silence)
+    expected = model(idx)
+    hook.remove()
+    got = tr.without_heads(model, [(1, 2)])(idx)
+    assert torch.allclose(got, expected, atol=1e-6) and not torch.allclose(got, before, atol=1e-4)
+    assert torch.equal(model(idx), before)  # a copy was pruned, not the shared model
+
+
+def test_the_reverse_models_heads_do_not_matter_equally():
+    model, cfg, _ = checkpoint.pretrained("transformer_reverse")
+    base = tr.held_out_score(model)
+    effects = {(e["layer"], e["head"]): e for e in tr.head_effects(model)}
+    assert len(effects) == cfg.n_layers * cfg.n_heads
+    assert all(e["loss"] >= base["loss"] - 1e-3 for e in effects.values())  # no head's removal helps much
+    worst = max(effects.values(), key=lambda e: e["loss"])
+    least = min(effects.values(), key=lambda e: e["loss"])
+    assert worst["acc"] < base["acc"] - 0.1 and least["acc"] >= base["acc"] - 0.01, effects

@@ -31,6 +31,7 @@ and the positional encoding.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 
@@ -375,17 +376,19 @@ def loss(model: Transformer, batch) -> tuple[torch.Tensor, dict[str, float]]:
 
 
 @torch.no_grad()
-def bpc(model: Transformer, split: str = "test", stride: int | None = None, batch_size: int = 64) -> float:
+def bpc(model: Transformer, split: str = "test", stride: int | None = None, batch_size: int = 64,
+        limit: int | None = None) -> float:
     """Bits per character of the text model on the WHOLE ``split``, read with a sliding window.
 
     Windows of ``block_size`` characters start every ``stride`` characters; each character is scored
     once, by the first window that holds it after the window's first ``block_size − stride`` characters
     (all of the first window), so every prediction but the first few sees at least that much context.
-    ``stride = block_size`` reads the split in independent chunks. Default: half the block.
+    ``stride = block_size`` reads the split in independent chunks. Default: half the block. ``limit``:
+    only the split's first ``limit`` characters.
     """
     T = model.block_size
     stride = stride or max(1, T // 2)
-    ids = text.split_ids(split)
+    ids = text.split_ids(split)[:limit]
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
@@ -504,6 +507,48 @@ def solve(model: Transformer, digits: str) -> dict:
     answer = decode(cfg, generate(model, ids + [TASK_VOCAB.index(SEP)], cfg.seq_len, temperature=0))
     expected = digits[::-1]
     return {"answer": answer, "expected": expected, "correct": answer == expected}
+
+
+# -----------------------------------------------------------------------------
+# Switching heads off: which heads matter (Michel, Levy & Neubig 2019, "Are Sixteen Heads Really Better
+# than One?"; d2l's multi-head attention exercise)
+
+ABLATION_CHARS = 16_384  # validation characters a text model's head switch-off is scored on (quick, fixed)
+
+
+def without_heads(model: Transformer, heads) -> Transformer:
+    """A copy of ``model`` in which each (layer, head) of ``heads`` (0-based) is switched off.
+
+    A head's output reaches the residual stream only through its d_k columns of W_O (the heads' outputs
+    sit side by side before W_O mixes them), so zeroing those columns removes exactly that head's
+    contribution, at every position; its attention map is still computed, and no longer read.
+    """
+    pruned = copy.deepcopy(model).eval()
+    for layer, head in heads:
+        attn = pruned.blocks[layer].attn
+        d_k = attn.W_O.in_features // attn.n_heads
+        with torch.no_grad():
+            attn.W_O.weight[:, head * d_k:(head + 1) * d_k] = 0
+    return pruned
+
+
+@torch.no_grad()
+def held_out_score(model: Transformer) -> dict[str, float]:
+    """What a head switch-off is judged by, on fixed held-out data: the reverse task's answer loss and
+    exact-match accuracy on its held-out sequences; for text, the loss (nats/char) and bits per
+    character on the first ABLATION_CHARS validation characters, read in independent windows."""
+    cfg = model.cfg
+    if cfg.task == "reverse":
+        val_loss, acc = task_accuracy(model.eval(), held_out_sequences(cfg))
+        return {"loss": val_loss, "acc": acc}
+    bits = bpc(model.eval(), "val", stride=model.block_size, limit=ABLATION_CHARS)
+    return {"loss": bits * math.log(2), "bpc": bits}
+
+
+def head_effects(model: Transformer) -> list[dict]:
+    """Each head switched off alone → [{"layer", "head" (0-based), score…}] in the model's order."""
+    return [{"layer": l, "head": h, **held_out_score(without_heads(model, [(l, h)]))}
+            for l in range(len(model.blocks)) for h in range(model.blocks[l].attn.n_heads)]
 
 
 def shapes(model: Transformer, T: int) -> dict[str, tuple | int]:

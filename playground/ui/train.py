@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 import gradio as gr
 
@@ -119,10 +120,26 @@ def _preview(shown: dict):
     return image, text
 
 
-def build(arch: str, session_models: gr.State) -> None:
+class Panel(NamedTuple):
+    """What a tab may reach of its Train panel: a job started elsewhere in the tab (a fine-tune) is
+    followed here as one started with Start (see :func:`follow`)."""
+
+    box: gr.Accordion
+    job: gr.State
+    timer: gr.Timer
+    outputs: list  # what :func:`follow` answers, in its order
+
+
+def follow(job_id: str) -> tuple:
+    """The update of a :class:`Panel`'s ``outputs`` that makes it follow ``job_id`` (just started)."""
+    return gr.Accordion(open=True), job_id, -1, gr.Timer(active=True), gr.Button(interactive=True), \
+        gr.Button(interactive=False)
+
+
+def build(arch: str, session_models: gr.State) -> Panel:
     module = models.get(arch)
     title = f"train.title.{arch}" if i18n.has(f"train.title.{arch}") else "train.title"
-    with gr.Accordion(t(title), open=False, elem_id=f"{arch}-train"):
+    with gr.Accordion(t(title), open=False, elem_id=f"{arch}-train") as box:
         gr.Markdown(t("train.help"))
         with gr.Row():
             fields = _inputs(module)
@@ -159,7 +176,7 @@ def build(arch: str, session_models: gr.State) -> None:
         except ValueError as e:
             gr.Warning(widgets.refusal(e, request).message)
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        return job_id, -1, gr.Timer(active=True), gr.Button(interactive=True), gr.Button(interactive=False)
+        return follow(job_id)[1:]
 
     def on_tick(job_id, drawn, request: gr.Request):
         if not job_id:
@@ -198,3 +215,4 @@ def build(arch: str, session_models: gr.State) -> None:
     stop.click(on_stop, job, stop, api_visibility="private")
     use.click(on_use, [job, session_models], session_models, api_visibility="private")
     back.click(on_back, session_models, session_models, api_visibility="private")
+    return Panel(box, job, timer, [box, job, seen, timer, stop, start])

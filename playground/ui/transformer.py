@@ -186,6 +186,74 @@ def on_task(task, session_models, request: gr.Request):
 
 
 # -----------------------------------------------------------------------------
+# Switching heads off
+
+
+def _head_name(layer: int, head: int) -> str:
+    return f"L{layer + 1}·H{head + 1}"
+
+
+def _head_choices(model) -> list[str]:
+    return [_head_name(l, h) for l in range(model.cfg.n_layers) for h in range(model.cfg.n_heads)]
+
+
+def on_heads(task, session_models, request: gr.Request):
+    """The task's model's heads to tick (none ticked), and no result yet."""
+    model, _ = _model(task if task in tr.TASKS else "text", session_models, request)
+    return gr.CheckboxGroup(choices=_head_choices(model), value=[]), ""
+
+
+def _score_columns(task, request) -> list[str]:
+    third = "transformer.prune_col_acc" if task == "reverse" else "transformer.prune_col_bpc"
+    return [msg(k, request) for k in ("transformer.prune_col_loss", third, "transformer.prune_col_change")]
+
+
+def _score_cells(score: dict, base: dict) -> str:
+    third = f"{score['acc']:.1%}" if "acc" in score else f"{score['bpc']:.3f}"
+    return f"{score['loss']:.4f} | {third} | {score['loss'] - base['loss']:+.4f}"
+
+
+def _scored_on(task, model, request) -> str:
+    what = (msg("transformer.prune_on_reverse", request, n=len(tr.held_out_sequences(model.cfg)))
+            if task == "reverse" else msg("transformer.prune_on_text", request, n=tr.ABLATION_CHARS))
+    return msg("transformer.prune_on", request, what=what)
+
+
+def on_prune(task, off, session_models, request: gr.Request) -> str:
+    """The model scored with all its heads and with the ticked ones switched off, side by side."""
+    task = task if task in tr.TASKS else "text"
+    model, _ = _model(task, session_models, request)
+    names = {name: divmod(i, model.cfg.n_heads) for i, name in enumerate(_head_choices(model))}
+    off = list(off or [])
+    if not off:
+        raise gr.Error(msg("transformer.prune_pick", request))
+    unknown = [h for h in off if h not in names]
+    if unknown:
+        raise gr.Error(msg("transformer.prune_bad", request, value=str(unknown[0])[:20]))
+    base = tr.held_out_score(model)
+    pruned = tr.held_out_score(tr.without_heads(model, [names[h] for h in off]))
+    rows = [f"| {msg('transformer.prune_col_model', request)} | {' | '.join(_score_columns(task, request))} |",
+            "|---|---:|---:|---:|",
+            f"| {msg('transformer.prune_all', request)} | {_score_cells(base, base)} |",
+            f"| {msg('transformer.prune_without', request, heads=', '.join(off))} | {_score_cells(pruned, base)} |"]
+    return "\n".join([*rows, "", _scored_on(task, model, request)])
+
+
+def on_each_head(task, session_models, request: gr.Request) -> str:
+    """Every head switched off alone, the most harmful first."""
+    task = task if task in tr.TASKS else "text"
+    model, _ = _model(task, session_models, request)
+    base = tr.held_out_score(model)
+    effects = tr.head_effects(model)
+    effects.sort(key=lambda e: -e["loss"])
+    rows = [f"| {msg('transformer.prune_col_head', request)} | {' | '.join(_score_columns(task, request))} |",
+            "|---|---:|---:|---:|",
+            f"| ({msg('transformer.prune_all', request)}) | {_score_cells(base, base)} |"]
+    rows += [f"| {_head_name(e['layer'], e['head'])} | {_score_cells(e, base)} |" for e in effects]
+    return "\n".join([*rows, "", _scored_on(task, model, request)])
+
+
+# -----------------------------------------------------------------------------
 # Layout
 
 
@@ -241,6 +309,13 @@ def build(opened, session_models: gr.State) -> None:
     with gr.Accordion(t("transformer.pe"), open=False):
         gr.Markdown(t("transformer.pe_help"))
         pe_plot = gr.Plot(label=t("transformer.pe"), elem_id="transformer-pe")
+    with gr.Accordion(t("transformer.prune"), open=False, elem_id="transformer-prune") as prune_box:
+        gr.Markdown(t("transformer.prune_help"))
+        heads_off = gr.CheckboxGroup([], value=[], label=t("transformer.prune_heads"), elem_id="transformer-heads-off")
+        with gr.Row():
+            measure = gr.Button(t("transformer.prune_measure"), variant="primary", elem_id="transformer-prune-measure")
+            each = gr.Button(t("transformer.prune_each"), elem_id="transformer-prune-each")
+        pruned = gr.Markdown(elem_id="transformer-pruned")
     train.build("transformer", session_models)
     with gr.Accordion(t("transformer.theory"), open=False):
         gr.Markdown(t("text.transformer_theory_table"), latex_delimiters=widgets.LATEX)
@@ -262,6 +337,10 @@ def build(opened, session_models: gr.State) -> None:
     gr.on([opened, task.input], on_task, [task, session_models],
           [box, pe_plot, output, answer, solve, length, *views], api_visibility="private",
           trigger_mode="always_last", show_progress="hidden")
+    gr.on([prune_box.expand, task.input, session_models.change], on_heads, [task, session_models],
+          [heads_off, pruned], api_visibility="private", show_progress="hidden")
+    measure.click(on_prune, [task, heads_off, session_models], pruned, api_visibility="private")
+    each.click(on_each_head, [task, session_models], pruned, api_visibility="private")
     generate.click(on_generate, [box, task, length, temperature, session_models], output, api_visibility="private")
     solve.click(on_solve, [box, task, session_models], answer, api_visibility="private")
     api_text.submit(attention_api, [api_text, api_task, session_models], api_json, api_name="attention")
