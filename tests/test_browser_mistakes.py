@@ -79,3 +79,16 @@ def test_drawings_are_kept_with_the_label_the_learner_gives_and_go_home_as_a_zip
     chooser.value.set_files(str(home))
     expect(strip).to_have_count(1)
     expect(page.locator("#cnn-collection-line")).to_contain_text("0: 1")
+
+
+def test_a_hand_designed_kernel_is_tried_on_the_drawing_beside_the_learned_ones(page, app_url):
+    open_cnn_tab(page, app_url)
+    page.locator("#cnn-kernels").get_by_text("Hands on").click()
+    draw(page, 7)
+    expect(page.locator("#cnn-kernel-out img")).to_be_visible()
+    expect(page.locator("#cnn-kernel-learned img")).to_be_visible()
+    first = page.locator("#cnn-kernel-out img").get_attribute("src")
+    page.locator("#cnn-kernel-preset input").click()
+    page.get_by_role("option", name="Laplacian (outlines)").click()
+    expect(page.locator("#cnn-kernel tbody")).to_contain_text("-4")
+    expect(page.locator("#cnn-kernel-out img")).not_to_have_attribute("src", first)  # another picture

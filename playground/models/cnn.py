@@ -184,6 +184,37 @@ def confusion(probs: np.ndarray, labels: np.ndarray, classes: int = 10) -> np.nd
     return m
 
 
+# Hand-designed 3×3 kernels a learner can try on their own drawing (d2l ch. 7.2: edge detection).
+KERNELS = {
+    "edge_horizontal": [[-1, -2, -1], [0, 0, 0], [1, 2, 1]],  # Sobel: ink starting below (a top edge) > 0
+    "edge_vertical": [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],  # Sobel: ink starting to the right > 0
+    "blur": [[1 / 9] * 3] * 3,  # the mean of the 3×3 neighbourhood
+    "sharpen": [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
+    "laplacian": [[0, 1, 0], [1, -4, 1], [0, 1, 0]],  # ≈ 0 where the ink is flat, large at its borders
+    "identity": [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
+}
+
+
+def convolve(digit: np.ndarray, kernel) -> np.ndarray:
+    """A 28×28 digit in [0, 1] convolved with a k×k kernel, padding k // 2 → (28, 28), as a conv layer
+    does (cross-correlation: the kernel is not flipped). Raises ValueError for a kernel that is not a
+    square of finite numbers with an odd side."""
+    k = torch.as_tensor(np.asarray(kernel, dtype=np.float32))
+    if k.dim() != 2 or k.shape[0] != k.shape[1] or k.shape[0] % 2 == 0 or not torch.isfinite(k).all():
+        raise ValueError("a kernel is a square of finite numbers with an odd side, e.g. 3×3")
+    x = torch.as_tensor(np.asarray(digit, dtype=np.float32)).reshape(1, 1, 28, 28)
+    return F.conv2d(x, k[None, None], padding=k.shape[0] // 2)[0, 0].numpy()
+
+
+@torch.no_grad()
+def first_filters(model: CNN, digit: np.ndarray, n: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """The first conv layer's first ``n`` learned 3×3 kernels (n, 3, 3) and what each makes of the
+    digit before batch norm and ReLU (n, 28, 28): the same operation as a hand-designed kernel."""
+    conv = model.conv1[0]
+    out = conv(_input(digit, model))[0, :n].cpu().numpy()
+    return conv.weight[:n, 0].cpu().numpy(), out
+
+
 @torch.no_grad()
 def feature_maps(model: CNN, digit: np.ndarray) -> dict[str, np.ndarray]:
     """The output of each conv block for one digit: {"conv1": (C, H, W), …} after ReLU.

@@ -17,6 +17,7 @@ MAP_SIZE = 196  # px of each 28×28 view
 CSS = """
 #cnn-canvas { max-width: 420px; }
 #cnn-status p { font-size: 1.05rem; }
+#cnn-kernel thead { display: none; }
 """ + plots.PROBABILITY_CSS + mistakes.CSS
 
 
@@ -149,6 +150,42 @@ def on_open(pick, session_models, request: gr.Request):
             *_inside(digit, model, probs, label))
 
 
+def _kernel(values, request) -> np.ndarray:
+    """The edited 3×3 grid → a kernel; gr.Error when a weight is no number in [−100, 100]."""
+    try:
+        k = np.asarray(getattr(values, "values", values), dtype=np.float64)
+    except (TypeError, ValueError):
+        raise gr.Error(msg("kernel.bad", request)) from None
+    if k.shape != (3, 3) or not np.isfinite(k).all() or np.abs(k).max() > 100:
+        raise gr.Error(msg("kernel.bad", request))
+    return k
+
+
+def on_kernel(value, weights, session_models, request: gr.Request):
+    """A kernel, and the first learned ones, on the pad's drawing; nothing while the pad is empty."""
+    try:
+        ink = widgets.pad_ink(value)
+        if ink is None:
+            return None, None
+        digit = drawing.to_mnist(ink)
+    except drawing.ImageError:
+        return None, None
+    try:
+        kernel = _kernel(weights, request)
+    except gr.Error as e:
+        gr.Warning(e.message)
+        return gr.skip(), gr.skip()
+    model, _ = _model(session_models, request)
+    return (plots.signed_image(cnn.convolve(digit, kernel), MAP_SIZE),
+            plots.kernels_and_outputs(*cnn.first_filters(model, digit)))
+
+
+def on_preset(name, value, session_models, request: gr.Request):
+    """A classic kernel picked: its weights in the grid, and what it makes of the drawing."""
+    weights = [[round(w, 4) for w in row] for row in cnn.KERNELS.get(name, cnn.KERNELS["identity"])]
+    return weights, *on_kernel(value, weights, session_models, request)
+
+
 OUTPUTS = ("status", "answer", "bars", "sees", "saliency", *cnn.FEATURE_LAYERS)  # what on_draw answers
 
 
@@ -211,6 +248,19 @@ def build(opened, session_models: gr.State) -> None:
             fmaps = [gr.Image(label=t(f"cnn.{name}"), interactive=False, elem_id=f"cnn-{name}",
                               elem_classes="np-map")
                      for name in cnn.FEATURE_LAYERS]
+    with gr.Accordion(t("kernel.title"), open=False, elem_id="cnn-kernels"):
+        gr.Markdown(t("kernel.help"))
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=260):
+                preset = gr.Dropdown([(t(f"kernel.{k}"), k) for k in cnn.KERNELS], value="edge_horizontal",
+                                     label=t("kernel.preset"), elem_id="cnn-kernel-preset")
+                weights = gr.Dataframe(cnn.KERNELS["edge_horizontal"], headers=["", "", ""], datatype="number",
+                                       row_count=(3, "fixed"), column_count=(3, "fixed"), type="array",
+                                       interactive=True, label=t("kernel.weights"), elem_id="cnn-kernel")
+            hand = gr.Image(label=t("kernel.yours"), interactive=False, height=MAP_SIZE + 40, scale=1,
+                            elem_id="cnn-kernel-out", elem_classes="np-map")
+        learned = gr.Image(label=t("kernel.learned"), interactive=False, elem_id="cnn-kernel-learned",
+                           elem_classes="np-map")
     with gr.Accordion(t("cnn.upload"), open=False):
         with gr.Row():
             upload = gr.Image(label=t("cnn.upload_image"), type="filepath", sources=["upload", "clipboard"],
@@ -229,6 +279,11 @@ def build(opened, session_models: gr.State) -> None:
     canvas.input(on_draw, [canvas, session_models], [truth, *outputs], trigger_mode="always_last", show_progress="hidden",
                  api_visibility="private")
     widgets.follow_model(canvas, session_models, "cnn")
+    kernel_views = dict(outputs=[hand, learned], api_visibility="private", show_progress="hidden",
+                        trigger_mode="always_last")
+    gr.on([canvas.input, weights.input], on_kernel, [canvas, weights, session_models], **kernel_views)
+    preset.input(on_preset, [preset, canvas, session_models], [weights, hand, learned], api_visibility="private",
+                 show_progress="hidden")
     upload.upload(on_upload, [upload, session_models], [label, *outputs], api_visibility="private")
     api_file.upload(classify_digit, [api_file, session_models], answer, api_name="classify_digit")
 

@@ -154,3 +154,17 @@ def network_diagram(inputs: list[np.ndarray], layers: list[np.ndarray], weights:
             canvas.paste(tile_img, (int(x), int(y)))
             pen.rectangle([x - 1, y - 1, x + tile, y + tile], outline=(148, 163, 184))
     return np.asarray(canvas)
+
+
+def signed_image(a: np.ndarray, size: int) -> np.ndarray:
+    """A signed map → RGB through a diverging scale centred on 0 (blue < 0 < red), upscaled to ``size``."""
+    a = np.asarray(a, dtype=np.float64)
+    peak = float(np.abs(a).max()) or 1.0
+    return upscale(colorize(a, "RdBu_r", -peak, peak), max(1, size // a.shape[0]))
+
+
+def kernels_and_outputs(kernels: np.ndarray, outputs: np.ndarray, tile: int = 84, gap: int = 4) -> np.ndarray:
+    """n kernels (n, k, k) over what each makes of a digit (n, 28, 28), each in its own diverging scale."""
+    return grid([signed_image(k, tile) for k in kernels] + [signed_image(o, tile) for o in outputs],
+                cols=len(kernels), gap=gap)
+
