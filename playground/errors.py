@@ -21,6 +21,7 @@ MESSAGES = {  # code → English, formatted with the error's params
     "job_storage": "training is unavailable right now: its storage cannot be written ({why}); "
                    "the pretrained models still work",
     "job_not_yours": "this job was started by another session; only it can stop the job",
+    "gates_gru_only": "gates={gates} is for the GRU only (cell is {cell}); keep gates=both",
     "fnn_too_long": "that is {steps} steps; at most {max} (lower epochs or raise batch_size)",
 }
 

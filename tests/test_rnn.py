@@ -307,3 +307,39 @@ def test_an_lstm_learns_to_recall_across_a_short_gap_and_evaluate_reports_accura
     before = longrange.evaluate(longrange.build(cfg), cfg)["val_acc"]
     result = engine.fit(longrange, cfg)
     assert before < 0.4 and result.final["val_acc"] > 0.95
+
+
+# -----------------------------------------------------------------------------
+# A GRU with one gate (d2l's exercise)
+
+
+@pytest.mark.parametrize("gates", ["update_only", "reset_only"])
+def test_a_gru_with_one_gate_holds_the_other_fixed_and_still_learns(gates, tmp_path):
+    cfg = charlm.Config(cell="gru", impl="builtin", gates=gates, hidden=24, d_embed=8, block=8)
+    model = charlm.build(cfg)
+    assert isinstance(model.rnn, charlm.ScratchRecurrent)  # PyTorch's GRU has both gates: ours runs it
+    assert model.recurrent("builtin") is model.rnn
+    ids = text.encode("call me ishmael")[0]
+    st = charlm.states(model, ids)
+    g, h_prev = st["gates"], np.vstack([np.zeros((1, 24)), st["hidden"][:-1]])
+    if gates == "update_only":
+        assert (g["r"] == 1).all() and not (g["z"] == 0).all()
+    else:
+        assert (g["z"] == 0).all() and not (g["r"] == 1).all()
+        np.testing.assert_allclose(st["hidden"], g["n"], atol=1e-6)  # nothing carried over but the candidate
+    np.testing.assert_allclose(st["hidden"], (1 - g["z"]) * g["n"] + g["z"] * h_prev, atol=1e-5)
+    x, y = text.windows(text.split_ids("train"), 8, 4, torch.Generator().manual_seed(0))
+    loss, _ = charlm.loss(model, (x, y))
+    loss.backward()
+    held = {"update_only": slice(0, 24), "reset_only": slice(24, 48)}[gates]  # the fixed gate's rows
+    assert model.rnn.weight_hh_l0.grad[held].abs().max() == 0 and model.rnn.weight_hh_l0.grad.abs().max() > 0
+    checkpoint.save(tmp_path / "m", "charlm", cfg, model)
+    back, back_cfg, _ = checkpoint.load(tmp_path / "m")
+    assert back_cfg.gates == gates
+    np.testing.assert_allclose(charlm.states(back, ids)["hidden"], st["hidden"], atol=1e-6)
+
+
+def test_one_gate_is_a_gru_setting_only():
+    from playground.config import from_overrides
+    with pytest.raises(ValueError, match="GRU only"):
+        from_overrides(charlm.Config, {"cell": "lstm", "gates": "reset_only"})

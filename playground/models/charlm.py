@@ -49,6 +49,7 @@ CELLS = ("rnn", "lstm", "gru")
 IMPLS = ("scratch", "builtin")
 GATES = {"rnn": (), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}  # in PyTorch's row order
 GATE_ROWS = {"rnn": 1, "lstm": 4, "gru": 3}  # blocks of H rows stacked in weight_ih / weight_hh
+GRU_GATES = ("both", "update_only", "reset_only")  # d2l's exercise: a GRU with one of its two gates
 
 
 @dataclass
@@ -58,6 +59,9 @@ class Config:
     d_embed: int = bounded(64, 8, 256, "size D of a character's embedding x_t")
     hidden: int = bounded(128, 8, 512, "size H of the hidden state h_t (and cell state c_t)")
     n_layers: int = bounded(1, 1, 3, "stacked recurrent layers")
+    gates: str = choice("both", GRU_GATES, "GRU only: keep both gates, or only the update gate z (r = 1: the "
+                        "whole past enters the candidate), or only the reset gate r (z = 0: the state is the "
+                        "candidate, nothing is carried over); our cells run it")
     forget_bias: float = bounded(1.0, 0.0, 5.0, "LSTM only: initial forget-gate bias (Jozefowicz et al. 2015)",
                                  ui=False)
     block: int = bounded(64, 8, 512, "characters per training window (truncated backprop through time)")
@@ -69,6 +73,11 @@ class Config:
     steps: int = trainer("steps", 300, help="steps per epoch (each draws fresh random windows)")
     epochs: int = trainer("epochs", 12, help="epochs; the validation text is scored after each")
     seed: int = trainer("seed", 0, help="random seed (windows and weights)")
+
+    def __post_init__(self):
+        if self.gates != "both" and self.cell != "gru":
+            from playground.errors import UserError
+            raise UserError("gates_gru_only", gates=self.gates, cell=self.cell)
 
 
 # The Train panel's defaults: about a minute on a 2-core CPU (one training thread).
@@ -124,7 +133,15 @@ class LSTMCell(nn.Module):
 
 
 class GRUCell(nn.Module):
-    """Gated recurrent unit: an update gate z blends the old state with a candidate that a reset gate r shapes."""
+    """Gated recurrent unit: an update gate z blends the old state with a candidate that a reset gate r shapes.
+
+    ``gates`` "update_only" holds r at 1 (the candidate always sees the whole past), "reset_only" holds z at 0
+    (the new state is the candidate: nothing is carried over unless the candidate carries it); the weights
+    of a gate held fixed stay in the layout, unused (their gradient is 0)."""
+
+    def __init__(self, gates: str = "both"):
+        super().__init__()
+        self.gates = check_choice("gates", gates, GRU_GATES)
 
     def step(self, x, state, weight_ih, weight_hh, bias_ih, bias_hh):
         (h,) = state
@@ -134,6 +151,10 @@ class GRUCell(nn.Module):
         b_hr, b_hz, b_hn = bias_hh.chunk(3)
         r = torch.sigmoid(x @ W_xr.T + b_xr + h @ W_hr.T + b_hr)  # reset: how much past enters the candidate
         z = torch.sigmoid(x @ W_xz.T + b_xz + h @ W_hz.T + b_hz)  # update: how much of the old state stays
+        if self.gates == "update_only":
+            r = torch.ones_like(r)
+        elif self.gates == "reset_only":
+            z = torch.zeros_like(z)
         n = torch.tanh(x @ W_xn.T + b_xn + r * (h @ W_hn.T + b_hn))  # candidate h̃_t (r inside, as PyTorch)
         h = (1 - z) * n + z * h  # (B, H); the material writes z for the share of the candidate (z ↔ 1 − z)
         return (h,), {"r": r, "z": z, "n": n}
@@ -153,10 +174,10 @@ class ScratchRecurrent(nn.Module):
     PyTorch does (uniform ±1/√H), so the same state dict loads into this or ``nn.LSTM`` (``batch_first``).
     """
 
-    def __init__(self, cell: str, input_size: int, hidden_size: int, num_layers: int = 1):
+    def __init__(self, cell: str, input_size: int, hidden_size: int, num_layers: int = 1, gates: str = "both"):
         super().__init__()
         self.mode, self.hidden_size, self.num_layers = cell, hidden_size, num_layers
-        self.cell = SCRATCH_CELLS[cell]()
+        self.cell = GRUCell(gates) if cell == "gru" else SCRATCH_CELLS[cell]()
         rows = GATE_ROWS[cell] * hidden_size
         for k in range(num_layers):
             d = input_size if k == 0 else hidden_size
@@ -199,11 +220,13 @@ class ScratchRecurrent(nn.Module):
         return (out, state, trace) if record else (out, state)
 
 
-def make_recurrent(cell: str, impl: str, input_size: int, hidden_size: int, num_layers: int) -> nn.Module:
-    """The recurrent stack of ``cell`` ("rnn", "lstm", "gru"), ours or PyTorch's; same parameter names."""
+def make_recurrent(cell: str, impl: str, input_size: int, hidden_size: int, num_layers: int,
+                   gates: str = "both") -> nn.Module:
+    """The recurrent stack of ``cell`` ("rnn", "lstm", "gru"), ours or PyTorch's; same parameter names.
+    A GRU with one gate (``gates``) is ours whatever ``impl`` says: PyTorch's has both."""
     check_choice("cell", cell, CELLS)
-    if check_choice("impl", impl, IMPLS) == "scratch":
-        return ScratchRecurrent(cell, input_size, hidden_size, num_layers)
+    if check_choice("impl", impl, IMPLS) == "scratch" or gates != "both":
+        return ScratchRecurrent(cell, input_size, hidden_size, num_layers, gates)
     return BUILTIN[cell](input_size, hidden_size, num_layers, batch_first=True)
 
 
@@ -217,7 +240,7 @@ class CharLM(nn.Module):
         self.cfg = cfg
         self.vocab_size = len(text.vocab())
         self.embed = nn.Embedding(self.vocab_size, cfg.d_embed)
-        self.rnn = make_recurrent(cfg.cell, cfg.impl, cfg.d_embed, cfg.hidden, cfg.n_layers)
+        self.rnn = make_recurrent(cfg.cell, cfg.impl, cfg.d_embed, cfg.hidden, cfg.n_layers, cfg.gates)
         self.head = nn.Linear(cfg.hidden, self.vocab_size)
         if cfg.cell == "lstm":  # start with f ≈ σ(1) = 0.73: remember by default (Gers et al. 2000; Jozefowicz et al. 2015)
             with torch.no_grad():
@@ -229,7 +252,7 @@ class CharLM(nn.Module):
 
     def recurrent(self, impl: str | None = None) -> nn.Module:
         """The recurrent stack to run: ours or the built-in, on the very same weights."""
-        if impl is None or impl == self.cfg.impl:
+        if impl is None or impl == self.cfg.impl or self.cfg.gates != "both":  # one gate: ours only
             return self.rnn
         check_choice("impl", impl, IMPLS)
         if self._twin is None:

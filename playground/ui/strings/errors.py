@@ -28,6 +28,7 @@ ZH = {
     "err.setting_unknown": "未知的设置：{names}；可用的设置：{valid}",
     "err.setting_device": "device 必须是 {valid} 之一，收到的是 {value}",
     "err.arch_unknown": "未知的网络结构 {value}；可选：{valid}",
+    "err.gates_gru_only": "gates={gates} 只适用于 GRU（当前 cell 是 {cell}）；请保持 gates=both",
     "err.job_unknown": "没有这个任务：{job}",
     "err.job_no_model": "任务 {job} 还没有训练好的模型（状态：{state}）",
     "err.job_per_owner": "你已经有 {n} 个任务在排队或训练中；请等其中一个完成，或停止一个",
