@@ -18,6 +18,7 @@ from typing import Callable
 import torch
 import torch.nn as nn
 
+from playground import layer_health
 from playground.config import OPTIMIZERS, SCHEDULES
 
 
@@ -39,6 +40,7 @@ class Result:
     seconds: float
     history: dict[str, list] = field(default_factory=dict)  # metric name → [(step, value), …]
     final: dict[str, float] = field(default_factory=dict)  # last evaluation
+    health: dict | None = None  # layer health (layer_health.Monitor.history) when it was asked for
 
 
 def pick_device(requested: str = "auto") -> torch.device:
@@ -88,7 +90,8 @@ class Stepper:
     share one loop body. The optimiser and schedule are made here from ``cfg``.
     """
 
-    def __init__(self, arch, cfg, model: nn.Module | None = None, device: str | torch.device = "cpu"):
+    def __init__(self, arch, cfg, model: nn.Module | None = None, device: str | torch.device = "cpu",
+                 health_every: int | str | None = None, on_health: Callable | None = None):
         self.arch, self.cfg, self.device = arch, cfg, torch.device(device)
         torch.manual_seed(cfg.seed)
         self.generator = torch.Generator().manual_seed(cfg.seed)
@@ -99,11 +102,22 @@ class Stepper:
         self.sched = make_schedule(self.opt, cfg, self.total)
         self.step_count = 0
         self._batches = iter(())
+        # layer health (playground.layer_health): statistics of every layer on one step in health_every
+        if health_every == "auto":
+            health_every = layer_health.every(self.total)
+        self.monitor = layer_health.Monitor(self.model, health_every, on_health) if health_every else None
 
     def train_on(self, batch) -> dict[str, float]:
         """One optimiser step on ``batch``; returns {"train_loss": …, extras}. Raises NonFiniteLoss."""
         self.model.train()
-        loss, extra = self.arch.loss(self.model, batch)
+        watch = self.monitor is not None and self.monitor.wants(self.step_count + 1)
+        if watch:
+            self.monitor.start()
+        try:
+            loss, extra = self.arch.loss(self.model, batch)
+        finally:
+            if watch:
+                self.monitor.stop()
         value = loss.item()
         if not math.isfinite(value):
             raise NonFiniteLoss(f"the loss became {value} at step {self.step_count + 1} "
@@ -112,10 +126,14 @@ class Stepper:
         loss.backward()
         if getattr(self.cfg, "clip", 0):
             nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip)
+        if watch:
+            self.monitor.before_step()
         self.opt.step()
         if self.step_count < self.total:  # past the planned steps (interactive play) the rate stays
             self.sched.step()
         self.step_count += 1
+        if watch:
+            self.monitor.record(self.step_count)
         return {"train_loss": value, **extra}
 
     def step(self) -> dict[str, float]:
@@ -133,7 +151,8 @@ def fit(arch, cfg, model: nn.Module | None = None, device: str | torch.device = 
         should_stop: Callable[[], bool] | None = None,
         on_start: Callable[[int], None] | None = None,
         log_every: int = 5,
-        evaluate: Callable[[nn.Module, object], dict] | None = None) -> Result:
+        evaluate: Callable[[nn.Module, object], dict] | None = None,
+        health_every: int | str | None = None, on_health: Callable | None = None) -> Result:
     """Train ``model`` (built from ``cfg`` when None) with the model module ``arch``.
 
     on_step(step, total_steps, metrics) is called every ``log_every`` steps with the mean training
@@ -142,9 +161,11 @@ def fit(arch, cfg, model: nn.Module | None = None, device: str | torch.device = 
     step; when it returns True the loop ends cleanly and the model keeps what it has learned.
     evaluate(model, cfg) → metrics scores the model after each epoch: ``arch.evaluate`` when None (a
     caller passes its own to give it more, e.g. the GAN's evaluate with its judge bound, see
-    ``checkpoint.evaluator``). Raises ``NonFiniteLoss`` when the loss stops being finite.
+    ``checkpoint.evaluator``). ``health_every``: take layer health statistics on one step in that many
+    (``Result.health``; a caller reads them live from ``on_step``'s ``health`` key). Raises
+    ``NonFiniteLoss`` when the loss stops being finite.
     """
-    stepper = Stepper(arch, cfg, model=model, device=device)
+    stepper = Stepper(arch, cfg, model=model, device=device, health_every=health_every, on_health=on_health)
     evaluate = evaluate or arch.evaluate
     model, data, total = stepper.model, stepper.data, stepper.total
     if on_start is not None:
@@ -186,4 +207,5 @@ def fit(arch, cfg, model: nn.Module | None = None, device: str | torch.device = 
             break
     model.eval()
     return Result(model=model, steps=step, total_steps=total, stopped=stopped,
-                  seconds=time.perf_counter() - t0, history=history, final=final)
+                  seconds=time.perf_counter() - t0, history=history, final=final,
+                  health=stepper.monitor.history if stepper.monitor else None)

@@ -35,6 +35,7 @@ GOOD = {  # endpoint → a call that must work (files by name in the fixture's f
     "/job_status": ("JOB",),
     "/cancel_job": ("JOB",),
     "/use_model": ("JOB",),
+    "/layer_health": ("JOB",),
     "/health": (),
     "/export_model": ("cnn",),
     "/ping": (),

@@ -68,14 +68,26 @@ def default_runs_dir() -> Path:
 
 def save(runs_dir: Path, job: Job) -> None:
     """``<runs>/<id>/job.json``, written then renamed; a full disk loses the record, never the server."""
-    directory = runs_dir / job.id
+    save_json(runs_dir / job.id / JOB_FILE, asdict(job))
+
+
+def save_json(path: Path, data) -> None:
+    """``data`` as JSON at ``path``, written then renamed; a full disk loses it, never the server."""
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        tmp = directory / f".{JOB_FILE}.tmp"
-        tmp.write_text(json.dumps(asdict(job)))
-        os.replace(tmp, directory / JOB_FILE)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(json.dumps(data))
+        os.replace(tmp, path)
     except OSError:
         pass
+
+
+def load_json(path: Path):
+    """What :func:`save_json` wrote, or None when it is missing or unreadable."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def load(runs_dir: Path) -> list[Job]:

@@ -34,7 +34,7 @@ import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from playground import checkpoint, models, zerogpu
+from playground import checkpoint, layer_health, models, zerogpu
 from playground.config import from_overrides
 from playground.errors import UserError
 from playground.jobs import backends, plan, records
@@ -44,6 +44,7 @@ DEVICES = ("auto", "cpu", "cuda")
 STOP_GRACE = 15.0  # seconds a stopped job may take to save its model before it is killed
 MAX_QUEUED = 40  # a class
 GPU_JOBS_PER_GPU = 4
+HEALTH_FILE = "health.json"  # a finished job's layer health, beside its job.json
 GPU_MIN_FREE_MB = 1024
 RESCHEDULE_EVERY = 2.0  # seconds: while jobs wait, look again (a cluster grows, a GPU's memory frees up)
 
@@ -86,6 +87,7 @@ class JobManager:
         self._gpu_free_mb: int | None = None  # the latest a GPU job reported
         self._pace: dict[str, tuple[float, int]] = {}  # running job → (time, step) of its first progress
         self._previews: dict[str, dict] = {}
+        self._health: dict[str, dict] = {}  # job → its layer health so far, and the latest histograms
         self._curves: dict[tuple[str, str], dict] = {}  # (job id, metric) → its thinning state (records.append_point)
         self._handles: dict[str, backends.Handle] = {}
         self._resources: tuple[float, dict] | None = None
@@ -194,6 +196,14 @@ class JobManager:
         with self._lock:
             self._get(job_id)
             return dict(self._previews.get(job_id, {}))
+
+    def layer_health(self, job_id: str) -> dict:
+        """The job's layer health: {"history": {"layers", "steps", "stats"}, "histograms"} ({} when none)."""
+        with self._lock:
+            self._get(job_id)
+            if job_id in self._health:
+                return json.loads(json.dumps(self._health[job_id]))  # a copy, NaN as it came
+        return records.load_json(self.runs_dir / job_id / HEALTH_FILE) or {}
 
     def model_dir(self, job_id: str) -> Path:
         """Where a finished job's model is; JobError when it has none (yet)."""
@@ -472,6 +482,11 @@ class JobManager:
                                 self._curves.setdefault((job.id, name), {}))
                 if payload.get("preview"):
                     self._previews[job.id] = payload["preview"]
+                if payload.get("health"):
+                    kept = self._health.setdefault(job.id, {"history": {}, "histograms": None})
+                    for step, stats in payload["health"]:
+                        layer_health.append(kept["history"], list(stats), step, stats)
+                    kept["histograms"] = payload.get("histograms") or kept["histograms"]
             elif kind == "finished":
                 job.final = payload["final"]
                 job.has_model = payload["saved"]
@@ -491,6 +506,8 @@ class JobManager:
         job.state, job.error, job.finished = state, error, time.time()
         self._version += 1
         self._save(job)
+        if job.id in self._health:  # kept beside job.json, so it outlives the server
+            records.save_json(self.runs_dir / job.id / HEALTH_FILE, self._health[job.id])
 
     def _save(self, job: Job) -> None:
         self._version += 1

@@ -45,14 +45,16 @@ def run(arch_name: str, module_name: str, config: dict, device: str, out_dir: st
     arch = importlib.import_module(module_name)
     cfg = from_overrides(arch.Config, config)
     model = arch.build(cfg)
-    buffer = {"steps": [], "epochs": [], "t": time.time(), "last_step": 0, "preview_t": 0.0}
+    buffer = {"steps": [], "epochs": [], "t": time.time(), "last_step": 0, "preview_t": 0.0, "health": [],
+              "histograms": None}
     preview = getattr(arch, "preview", None)
 
     def flush(force=False):
         now = time.time()
         if force or now - buffer["t"] >= FLUSH_EVERY:
             show = preview is not None and (force or now - buffer["preview_t"] >= PREVIEW_EVERY)
-            payload = {"steps": buffer["steps"], "epochs": buffer["epochs"], "preview": None}
+            payload = {"steps": buffer["steps"], "epochs": buffer["epochs"], "preview": None,
+                       "health": buffer["health"], "histograms": buffer["histograms"]}
             if torch.cuda.is_initialized():  # the scheduler's memory guard for jobs sharing this GPU
                 payload["gpu_free_mb"] = torch.cuda.mem_get_info()[0] // 2**20
             if show:
@@ -62,7 +64,7 @@ def run(arch_name: str, module_name: str, config: dict, device: str, out_dir: st
                 model.train(was_training)
                 buffer["preview_t"] = now
             messages.put(("progress", payload))
-            buffer.update(steps=[], epochs=[], t=time.time())
+            buffer.update(steps=[], epochs=[], t=time.time(), health=[], histograms=None)
 
     parent = os.getppid()
 
@@ -72,6 +74,10 @@ def run(arch_name: str, module_name: str, config: dict, device: str, out_dir: st
         buffer["steps"].append((step, metrics))
         buffer["last_step"] = step
         flush()
+
+    def on_health(step, stats, histograms):
+        buffer["health"].append((step, stats))
+        buffer["histograms"] = histograms
 
     def on_epoch(epoch, metrics):
         buffer["epochs"].append((buffer["last_step"], metrics))
@@ -98,7 +104,8 @@ def run(arch_name: str, module_name: str, config: dict, device: str, out_dir: st
             messages.put(("started", started))
 
         result = engine.fit(arch, cfg, model=model, device=dev, on_step=on_step, on_epoch=on_epoch,
-                            should_stop=stop.is_set, on_start=on_start, evaluate=checkpoint.evaluator(arch))
+                            should_stop=stop.is_set, on_start=on_start, evaluate=checkpoint.evaluator(arch),
+                            health_every="auto", on_health=on_health)  # layer health
         flush(force=True)
         save_error = save(result.model, result.final) if result.steps > 0 else None
         messages.put(("finished", {"final": result.final, "stopped": result.stopped,

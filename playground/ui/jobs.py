@@ -11,6 +11,7 @@ import time
 import gradio as gr
 
 from playground import jobs, models
+from playground import layer_health as layer_health_mod
 from playground.ui.live_chart import chart_labels, live_chart, payload
 from playground.ui.api import parse_config
 from playground.ui import i18n, train, widgets
@@ -40,6 +41,19 @@ def job_status(job_id: str, request: gr.Request) -> dict:
         return jobs.manager().status(job_id)
     except jobs.JobError as e:
         raise widgets.refusal(e, request)
+
+
+def layer_health(job_id: str, request: gr.Request) -> dict:
+    """Per layer, over the job's steps: activation mean and std, the dead (ReLU) or saturated (tanh,
+    sigmoid) fraction, the weights' gradient norm and the update ratio log10(‖Δw‖/‖w‖) →
+    {"layers": [names], "steps": [int], "stats": {layer: {stat: [value or null per step]}},
+    "histograms": the latest measured step's {"step", layer: {"act", "grad": {"counts", "lo", "hi"}}}}."""
+    try:
+        kept = jobs.manager().layer_health(job_id)
+    except jobs.JobError as e:
+        raise widgets.refusal(e, request)
+    history = kept.get("history") or {"layers": [], "steps": [], "stats": {}}
+    return {**layer_health_mod.jsonable(history), "histograms": kept.get("histograms")}
 
 
 def cancel_job(job_id: str, request: gr.Request) -> dict:
@@ -109,6 +123,7 @@ def build(opened, session_models: gr.State) -> gr.Timer:
     status.click(job_status, job_id, answer, api_name="job_status")
     cancel.click(cancel_job, job_id, answer, api_name="cancel_job")
     use.click(train.use_model, [job_id, session_models], [answer, session_models], api_name="use_model")
+    gr.api(layer_health, api_name="layer_health")
     gr.on([timer.tick, compare.input, opened], refresh, [compare, known, seen],
           [table, compare, curves, known, seen],
           api_visibility="private", show_progress="hidden")

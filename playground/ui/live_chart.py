@@ -53,8 +53,7 @@ def payload(runs: list[tuple[str, dict]], labels: dict[str, str], extras: tuple[
     })
 
 
-_JS = """
-const el = element.querySelector('.np-live-chart');
+_LOADER = """
 function plotly() {  // one load for the page, on the first chart's first draw
   if (!window.npPlotly) window.npPlotly = new Promise((ok, fail) => {
     const s = document.createElement('script');
@@ -63,6 +62,10 @@ function plotly() {  // one load for the page, on the first chart's first draw
   });
   return window.npPlotly;
 }
+"""
+
+_JS = _LOADER + """
+const el = element.querySelector('.np-live-chart');
 let latest = null;
 async function draw(value) {
   if (!value) return;
@@ -110,3 +113,65 @@ def live_chart(label, elem_id: str) -> gr.HTML:
     return gr.HTML(value=None, label=label, show_label=True, container=True, elem_id=elem_id,
                    js_on_load=_JS.replace("__ID__", elem_id).replace("__URL__", PLOTLY_URL),
                    html_template='<div class="np-live-chart" style="width:100%;height:320px"></div>')
+
+
+# -----------------------------------------------------------------------------
+# Layer health: four small charts, one line per layer (early layers dark, late ones light)
+
+HEALTH_PANELS = ("act_std", "dead_fraction", "grad_norm", "update_ratio")
+
+
+def health_payload(history: dict, labels: dict[str, str]) -> str:
+    """A layer health history ({"layers", "steps", "stats"}, see ``playground.layer_health``) → the JSON the
+    health chart draws; ``labels``: the step axis, each panel's title and the note for ReLU/tanh."""
+    clean = lambda v: v if isinstance(v, (int, float)) and v == v and abs(v) != float("inf") else None  # noqa: E731
+    steps = history.get("steps", [])
+    keep = range(len(steps)) if len(steps) <= MAX_POINTS else _thin(list(range(len(steps))))
+    return json.dumps({"labels": labels, "steps": [steps[i] for i in keep], "layers": [
+        {"name": name, **{k: [clean(history["stats"][name][k][i]) for i in keep] for k in HEALTH_PANELS}}
+        for name in history.get("layers", [])]})
+
+
+_HEALTH_JS = _LOADER + """
+const el = element.querySelector('.np-health-chart');
+const PANELS = %(panels)s;
+let latest = null;
+async function draw(value) {
+  if (!value) return;
+  latest = value;
+  const P = window.Plotly || await plotly();
+  if (value !== latest) return;
+  let d; try { d = JSON.parse(value); } catch (e) { return; }
+  const n = d.layers.length, traces = [];
+  const colour = i => 'hsl(' + (250 - 200 * i / Math.max(1, n - 1)) + ',70%%,' + (30 + 35 * i / Math.max(1, n - 1)) + '%%)';
+  d.layers.forEach((layer, i) => PANELS.forEach((k, j) => traces.push({
+    x: d.steps, y: layer[k], type: 'scatter', mode: 'lines', name: layer.name, legendgroup: layer.name,
+    showlegend: j === 0, line: {color: colour(i), width: 1.5}, xaxis: 'x' + (j + 1), yaxis: 'y' + (j + 1)})));
+  const layout = {uirevision: 'keep', height: 460, margin: {l: 55, r: 20, t: 30, b: 40},
+    font: {family: "Inter, 'Noto Sans CJK SC', system-ui, sans-serif", size: 11},
+    legend: {orientation: 'h', y: -0.12}, paper_bgcolor: 'rgba(0,0,0,0)', plot_bgcolor: 'rgba(0,0,0,0)',
+    grid: {rows: 2, columns: 2, pattern: 'independent'}, annotations: []};
+  PANELS.forEach((k, j) => {
+    layout['xaxis' + (j + 1)] = {title: {text: j >= 2 ? d.labels.step : ''}};
+    layout['yaxis' + (j + 1)] = {type: k === 'grad_norm' ? 'log' : 'linear', exponentformat: 'power',
+                                 range: k === 'dead_fraction' ? [0, 1.02] : undefined};
+    layout.annotations.push({text: d.labels[k], showarrow: false, xref: 'x' + (j + 1) + ' domain',
+                             yref: 'y' + (j + 1) + ' domain', x: 0, y: 1.13, xanchor: 'left', font: {size: 12}});
+  });
+  P.react(el, traces, layout, {responsive: true, displaylogo: false});
+}
+draw(props.value);
+watch('value', () => draw(props.value));
+"""
+
+
+def health_chart(label, elem_id: str) -> gr.HTML:
+    """An empty layer health chart; give it :func:`health_payload` values."""
+    return gr.HTML(value=None, label=label, show_label=True, container=True, elem_id=elem_id,
+                   js_on_load=(_HEALTH_JS % {"panels": json.dumps(HEALTH_PANELS)}).replace("__URL__", PLOTLY_URL),
+                   html_template='<div class="np-health-chart" style="width:100%;height:460px"></div>')
+
+
+def health_labels(request: gr.Request | None) -> dict[str, str]:
+    return {"step": msg("chart.step", request), **{k: msg(f"health.{k}", request) for k in HEALTH_PANELS}}
+

@@ -19,7 +19,7 @@ import gradio as gr
 
 from playground import config, jobs, models
 from playground.ui import i18n, plots, session, widgets
-from playground.ui.live_chart import chart_labels, live_chart, payload
+from playground.ui.live_chart import chart_labels, health_chart, health_labels, health_payload, live_chart, payload
 from playground.ui.i18n import msg, t
 
 
@@ -160,6 +160,9 @@ def build(arch: str, session_models: gr.State) -> Panel:
                                    elem_classes="np-map")
                 sample = gr.Textbox(label=t("train.sample"), lines=4, interactive=False, visible=False,
                                     elem_id=f"{arch}-train-sample")
+        with gr.Accordion(t("health.title"), open=False, elem_id=f"{arch}-train-health-box"):
+            gr.Markdown(t("health.help"))
+            health = health_chart(t("health.chart"), elem_id=f"{arch}-train-health")
         with gr.Row():
             use = gr.Button(t("train.use"), interactive=False, elem_id=f"{arch}-train-use")
             back = gr.Button(t("train.use_pretrained"), elem_id=f"{arch}-train-pretrained")
@@ -180,7 +183,7 @@ def build(arch: str, session_models: gr.State) -> Panel:
 
     def on_tick(job_id, drawn, request: gr.Request):
         if not job_id:
-            return (gr.Timer(active=False),) + (gr.skip(),) * 10
+            return (gr.Timer(active=False),) + (gr.skip(),) * 11
         st = jobs.manager().status(job_id)
         frac, text = describe(st, request)
         running = st["state"] in jobs.ACTIVE
@@ -188,8 +191,10 @@ def build(arch: str, session_models: gr.State) -> Panel:
         extras = getattr(module, "CHART_EXTRAS", ())  # more per-step metrics to chart (a GAN: both losses)
         fig = payload([(job_id, st["metrics"])], chart_labels(request, extras), extras) if changed else gr.skip()
         image, sample_text = _preview(jobs.manager().preview(job_id)) if changed else (gr.skip(), gr.skip())
+        kept = jobs.manager().layer_health(job_id).get("history") if changed else None
+        layers = health_payload(kept, health_labels(request)) if kept else gr.skip()
         finished_with_model = not running and st["has_model"]
-        return (gr.Timer(active=running), plots.progress_html(frac), text, fig, image, sample_text, st["step"],
+        return (gr.Timer(active=running), plots.progress_html(frac), text, fig, layers, image, sample_text, st["step"],
                 gr.Button(interactive=running), gr.Button(interactive=not running),
                 gr.Button(interactive=finished_with_model),
                 gr.File(value=download_files(job_id), visible=True) if finished_with_model else gr.skip())
@@ -210,7 +215,8 @@ def build(arch: str, session_models: gr.State) -> Panel:
 
     start.click(on_start, {device, *[c for _, c in fields]}, [job, seen, timer, stop, start],
                 api_visibility="private")
-    timer.tick(on_tick, [job, seen], [timer, progress, status, curves, preview, sample, seen, stop, start, use, files],
+    timer.tick(on_tick, [job, seen], [timer, progress, status, curves, health, preview, sample, seen, stop, start, use,
+                                      files],
                api_visibility="private", show_progress="hidden")
     stop.click(on_stop, job, stop, api_visibility="private")
     use.click(on_use, [job, session_models], session_models, api_visibility="private")

@@ -34,6 +34,20 @@ EN = {
     "cfg.lr": "Learning rate (peak)", "cfg.weight_decay": "Weight decay",
     "cfg.batch_size": "Batch size", "cfg.epochs": "Epochs",
     "cfg.augment": "Augment (random warps, stroke widths)", "cfg.data": "Training data",
+    "health.title": "Layer health: is each layer alive, and learning at a sane pace?",
+    "health.help": "One line per layer, early layers dark, late ones light, measured on one training step in "
+                   "every few. **Activation spread** (std) near 0: the layer says the same thing to every input. "
+                   "**Dead or saturated**: ReLU units never positive on the batch (they no longer learn), or "
+                   "tanh/sigmoid outputs pinned near their limits (gradient ≈ 0). **Gradient norm** (log scale): "
+                   "much smaller in early layers than late ones means vanishing gradients. **Update ratio** "
+                   "log10(‖Δw‖/‖w‖): about −3 is healthy; near −1 or above, the learning rate is too high; "
+                   "below −5, the layer hardly moves.",
+    "health.chart": "Layer health",
+    "health.act_std": "activation spread (std)",
+    "health.dead_fraction": "dead (ReLU) or saturated (tanh, sigmoid)",
+    "health.grad_norm": "gradient norm of the weights",
+    "health.update_ratio": "update ratio log10(‖Δw‖/‖w‖)",
+    "health.none": "Layer health appears once the job has taken its first measurements.",
     "chart.step": "step", "chart.loss": "training loss", "chart.acc": "held-out accuracy",
     "chart.d_loss": "D's loss (discriminator)", "chart.g_loss": "G's loss (generator)",
     "cfg.optimizer": "Optimiser", "cfg.clip": "Gradient clipping (max norm, 0 = off)",
@@ -70,6 +84,18 @@ ZH = {
     "cfg.lr": "学习率（峰值）", "cfg.weight_decay": "权重衰减",
     "cfg.batch_size": "批大小", "cfg.epochs": "训练轮数（epoch）",
     "cfg.augment": "数据增强（随机形变、笔画粗细）", "cfg.data": "训练数据",
+    "health.title": "层的健康状况：每一层是否还活着，学习的步子是否合适？",
+    "health.help": "每层一条线，浅层颜色深，深层颜色浅；每隔几个训练步测量一次。**激活的离散程度**（标准差）接近 0："
+                   "这一层对所有输入都输出同样的东西。**死亡或饱和**：在整个批次上从不为正的 ReLU 单元（它们不再学习），"
+                   "或者贴近上下限的 tanh/sigmoid 输出（梯度 ≈ 0）。**梯度范数**（对数坐标）：浅层远小于深层，"
+                   "说明梯度消失。**更新比例** log10(‖Δw‖/‖w‖)：约 −3 是健康的；接近 −1 或更高，学习率太大；"
+                   "低于 −5，这一层几乎不动。",
+    "health.chart": "层的健康状况",
+    "health.act_std": "激活的离散程度（标准差）",
+    "health.dead_fraction": "死亡（ReLU）或饱和（tanh、sigmoid）比例",
+    "health.grad_norm": "权重的梯度范数",
+    "health.update_ratio": "更新比例 log10(‖Δw‖/‖w‖)",
+    "health.none": "任务完成第一次测量后，这里会显示层的健康状况。",
     "chart.step": "步数", "chart.loss": "训练损失", "chart.acc": "留出集准确率",
     "chart.d_loss": "判别器 D 的损失", "chart.g_loss": "生成器 G 的损失",
     "cfg.optimizer": "优化器", "cfg.clip": "梯度裁剪（最大范数，0 表示不裁剪）",

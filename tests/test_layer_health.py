@@ -1,0 +1,107 @@
+"""Layer health (issue 19): each statistic against a hand computation on a tiny network; a watched run
+trains exactly as an unwatched one; the jobs' /layer_health through the launched app."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+from gradio_client.exceptions import AppError
+
+from playground import engine, layer_health
+from playground.config import from_overrides
+from playground.models import mlp
+
+
+class Tiny(nn.Module):
+    def __init__(self, act):
+        super().__init__()
+        self.fc1, self.act, self.fc2 = nn.Linear(3, 4), act, nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+
+
+def test_layers_pair_each_weighted_module_with_the_non_linearity_after_it():
+    found = layer_health.layers(Tiny(nn.ReLU()))
+    assert [(l["name"], l["kind"]) for l in found] == [("fc1", "relu"), ("fc2", None)]
+    assert layer_health.layers(Tiny(nn.Tanh()))[0]["kind"] == "tanh"
+
+
+def test_each_statistic_is_what_a_hand_computation_gives():
+    torch.manual_seed(0)
+    model = Tiny(nn.ReLU())
+    with torch.no_grad():
+        model.fc1.bias[:2] = -100  # units 0 and 1 can never be positive: dead
+    x, y = torch.randn(16, 3), torch.randint(0, 2, (16,))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    mon = layer_health.Monitor(model, every=1)
+    mon.start()
+    loss = nn.functional.cross_entropy(model(x), y)
+    mon.stop()
+    opt.zero_grad()
+    loss.backward()
+    mon.before_step()
+    w_before, b_before, g = (t.detach().clone() for t in (model.fc1.weight, model.fc1.bias, model.fc1.weight.grad))
+    opt.step()
+    stats = mon.record(1)["fc1"]
+    h = torch.relu(x @ w_before.T + b_before)  # fc1's output after ReLU, by hand
+    assert stats["act_mean"] == pytest.approx(h.mean().item(), rel=1e-5)
+    assert stats["act_std"] == pytest.approx(h.std().item(), rel=1e-5)
+    assert stats["dead_fraction"] == pytest.approx(((h <= 0).all(0)).float().mean().item()) and stats["dead_fraction"] >= 0.5
+    assert stats["grad_norm"] == pytest.approx(g.norm().item(), rel=1e-5)
+    assert stats["update_ratio"] == pytest.approx(math.log10(0.1 * g.norm().item() / w_before.norm().item()), rel=1e-4)
+    assert mon.history["steps"] == [1] and mon.history["stats"]["fc1"]["grad_norm"] == [stats["grad_norm"]]
+    assert sum(mon.histograms["fc1"]["act"]["counts"]) == h.numel()
+
+
+@pytest.mark.parametrize("act, kind, y, expected", [
+    (nn.Tanh, "tanh", torch.tensor([[0.99, -0.98, 0.5, 0.0]]), 0.5),
+    (nn.Sigmoid, "sigmoid", torch.tensor([[0.99, 0.01, 0.5, 0.6]]), 0.5),
+])
+def test_saturated_tanh_and_sigmoid_outputs_are_counted(act, kind, y, expected):
+    assert layer_health.activation_stats(y, kind)["dead_fraction"] == pytest.approx(expected)
+
+
+def test_a_watched_run_trains_exactly_as_an_unwatched_one():
+    cfg = from_overrides(mlp.Config, {"epochs": 3, "n_points": 200})
+    plain = engine.fit(mlp, cfg)
+    seen = []
+    watched = engine.fit(mlp, cfg, health_every=2, on_health=lambda step, stats, hist: seen.append(step))
+    assert watched.history["train_loss"] == plain.history["train_loss"] and watched.final == plain.final
+    assert plain.health is None and watched.health["steps"] == seen == list(range(2, watched.steps + 1, 2))
+    assert watched.health["layers"] == ["hidden.0.0", "hidden.1.0", "hidden.2.0", "out"]
+
+
+def test_a_deep_sigmoid_network_on_sgd_shows_its_gradient_vanish_toward_the_input():
+    cfg = from_overrides(mlp.Config, {"n_layers": 6, "activation": "sigmoid", "optimizer": "sgd", "lr": 0.1,
+                                      "epochs": 5})
+    h = engine.fit(mlp, cfg, health_every=5).health
+    first, last = (np.nanmean(h["stats"][name]["grad_norm"]) for name in ("hidden.0.0", "out"))
+    assert first * 100 < last
+
+
+def test_history_is_thinned_but_keeps_its_first_and_last_steps():
+    history = {}
+    for step in range(1, 1001):
+        layer_health.append(history, ["a"], step, {"a": {"grad_norm": float(step)}})
+    assert len(history["steps"]) <= layer_health.MAX_POINTS and history["steps"][0] == 1
+    assert history["steps"][-1] == 1000 and history["stats"]["a"]["grad_norm"][-1] == 1000.0
+
+
+def test_a_jobs_layer_health_comes_through_the_api(client):
+    job = client.predict("mlp", '{"epochs": 30, "n_points": 200}', api_name="/start_training")
+    while client.predict(job, api_name="/job_status")["state"] in ("queued", "running"):
+        pass  # each status call is a round trip to the server: the loop waits on the job's state
+    out = client.predict(job, api_name="/layer_health")
+    assert out["layers"] == ["hidden.0.0", "hidden.1.0", "hidden.2.0", "out"]
+    assert len(out["steps"]) >= 20 and out["steps"] == sorted(out["steps"])
+    for name in out["layers"]:
+        s = out["stats"][name]
+        assert set(s) == set(layer_health.STATS) and all(len(v) == len(out["steps"]) for v in s.values())
+        assert all(g is not None and g >= 0 for g in s["grad_norm"])
+    assert all(v is None for v in out["stats"]["out"]["dead_fraction"])  # no non-linearity after the output
+    assert out["histograms"]["step"] == out["steps"][-1]
+    with pytest.raises(AppError, match="unknown job"):
+        client.predict("no-such-job", api_name="/layer_health")
