@@ -21,6 +21,10 @@ MESSAGES = {  # code → English, formatted with the error's params
     "job_storage": "training is unavailable right now: its storage cannot be written ({why}); "
                    "the pretrained models still work",
     "job_not_yours": "this job was started by another session; only it can stop the job",
+    "setting_start": "start must be \"\" (from scratch), \"pretrained\" or the id of a finished CNN job "
+                     "(like cnn-20261203-121314-a1b2c3); got {value}",
+    "setting_personal": "personal must be \"\" or the id of a stored collection of digits (64 hex digits); "
+                        "got {value}",
     "fnn_too_long": "that is {steps} steps; at most {max} (lower epochs or raise batch_size)",
 }
 
