@@ -117,6 +117,23 @@ def pretrained(arch: str):
     return load_cached(PRETRAINED / arch)
 
 
+def start_dir(arch: str, start: str) -> Path:
+    """Where a job that starts from ``start`` (a model's ``Config.start``) finds its weights:
+    "pretrained" → ``pretrained/<arch>``; a job's id → ``<runs>/<id>/model`` (``playground.runs_dir()``)."""
+    import playground
+
+    return PRETRAINED / arch if start == "pretrained" else playground.runs_dir() / start / "model"
+
+
+def load_start(arch: str, start: str, device: str = "cpu"):
+    """The model a job starts from (see :func:`start_dir`) → (model, cfg, meta); a ``ValueError`` with a
+    readable reason when it is missing or broken (the job fails with it)."""
+    try:
+        return load(start_dir(arch, start), device=device)
+    except CheckpointError as e:
+        raise ValueError(f"the start model {start} cannot be loaded: {e}") from None
+
+
 def evaluator(arch):
     """``arch.evaluate`` as a function of (model, cfg), with its judge bound when the model module names
     one (``arch.JUDGE``: the pretrained model that reads its samples, the CNN for the GAN's digits).

@@ -73,10 +73,13 @@ def make_optimizer(model: nn.Module, cfg) -> torch.optim.Optimizer:
 
 
 def make_schedule(opt: torch.optim.Optimizer, cfg, total: int):
-    """``cfg.schedule``: one-cycle (the default) or a constant learning rate."""
+    """``cfg.schedule``: one-cycle (the default) or a constant learning rate (also for a one-cycle run of
+    10 steps or fewer, e.g. a fine-tune on a few digits)."""
     name = getattr(cfg, "schedule", "onecycle")
     if name == "constant":
         return torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)
+    if name == "onecycle" and total * WARMUP_FRACTION <= 1:  # ≤ 10 steps: too few for a warm-up phase
+        return torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)  # (OneCycleLR would divide by 0)
     if name == "onecycle":
         return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=max(total, 1),
                                                    pct_start=WARMUP_FRACTION, div_factor=START_DIV)

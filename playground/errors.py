@@ -22,6 +22,10 @@ MESSAGES = {  # code → English, formatted with the error's params
                    "the pretrained models still work",
     "job_not_yours": "this job was started by another session; only it can stop the job",
     "gates_gru_only": "gates={gates} is for the GRU only (cell is {cell}); keep gates=both",
+    "setting_start": "start must be \"\" (from scratch), \"pretrained\" or the id of a finished CNN job "
+                     "(like cnn-20261203-121314-a1b2c3); got {value}",
+    "setting_personal": "personal must be \"\" or the id of a stored collection of digits (64 hex digits); "
+                        "got {value}",
     "fnn_too_long": "that is {steps} steps; at most {max} (lower epochs or raise batch_size)",
 }
 

@@ -315,8 +315,12 @@ class Ray:
                 root = checkpoint.ROOT.resolve()
                 paths = [str(root)] + [p for p in sys.path if p and Path(p).resolve().is_relative_to(root)
                                        and Path(p).resolve() != root]
+                # and the runs directory, where a fine-tune finds its start model and the learner's digits
+                # (on one machine, or a shared disk; elsewhere such a job fails saying what is missing)
+                import playground
                 ray.init(address=self.address, namespace="neural-playground", log_to_driver=False,
-                         runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(paths)}})
+                         runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(paths),
+                                                   "NP_RUNS_DIR": str(playground.runs_dir())}})
             task = ray.remote(max_calls=1)(_ray_body)  # a fresh worker process per job
             channel = ray.remote(num_cpus=0)(_Channel)
             with self._lock:

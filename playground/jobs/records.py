@@ -14,6 +14,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import playground
 from playground import checkpoint
 
 ACTIVE = ("queued", "running")  # states of a job that is not over yet
@@ -63,7 +64,7 @@ def append_point(curve: list, point: list, state: dict) -> None:
 
 def default_runs_dir() -> Path:
     """Where jobs live: ``$NP_RUNS_DIR``, else ``runs/`` in the repository."""
-    return Path(os.environ.get("NP_RUNS_DIR", checkpoint.ROOT / "runs"))
+    return playground.runs_dir()
 
 
 def save(runs_dir: Path, job: Job) -> None:

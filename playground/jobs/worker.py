@@ -3,7 +3,9 @@
 It runs in a process of its own (or, on ZeroGPU, a thread of the server: see ``scheduler``) and talks to
 the scheduler only through ``messages``, a queue of ``(kind, payload)``: ``started`` (device, total
 steps), ``progress`` (batched steps and epochs, now and then a preview of the model), then ``finished``
-or ``failed`` with a readable reason. ``stop`` (an Event) ends the training at the next step; what was
+or ``failed`` with a readable reason. A model module's ``initial(cfg, load)`` may give the model to start
+from (a fine-tune); then the start's own scores come first in its curves (at step 0) and, as
+``before_<metric>``, in its final metrics. ``stop`` (an Event) ends the training at the next step; what was
 learned is still evaluated and saved.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 from playground import checkpoint
@@ -44,7 +47,8 @@ def run(arch_name: str, module_name: str, config: dict, device: str, out_dir: st
             pass
     arch = importlib.import_module(module_name)
     cfg = from_overrides(arch.Config, config)
-    model = arch.build(cfg)
+    initial = getattr(arch, "initial", None)  # a model to start from (a fine-tune), else None
+    model = None
     buffer = {"steps": [], "epochs": [], "t": time.time(), "last_step": 0, "preview_t": 0.0, "health": [],
               "histograms": None}
     preview = getattr(arch, "preview", None)
@@ -57,7 +61,7 @@ def run(arch_name: str, module_name: str, config: dict, device: str, out_dir: st
                        "health": buffer["health"], "histograms": buffer["histograms"]}
             if torch.cuda.is_initialized():  # the scheduler's memory guard for jobs sharing this GPU
                 payload["gpu_free_mb"] = torch.cuda.mem_get_info()[0] // 2**20
-            if show:
+            if show and model is not None:
                 was_training = model.training
                 with torch.no_grad():
                     payload["preview"] = preview(model.eval())
@@ -96,6 +100,14 @@ def run(arch_name: str, module_name: str, config: dict, device: str, out_dir: st
         dev = engine.pick_device(device)
         if dev.type == "cuda" and gpu_share and gpu_share < 1:
             torch.cuda.set_per_process_memory_fraction(gpu_share)
+        model = initial(cfg, partial(checkpoint.load_start, arch_name)) if initial is not None else None
+        warm = model is not None
+        if not warm:
+            model = arch.build(cfg)  # before the judge loads (evaluator): the same draws as always
+        evaluate = checkpoint.evaluator(arch)
+        before = evaluate(model.to(dev), cfg) if warm else {}
+        if warm:  # its curves begin with the start model's scores, kept in the end as before_*
+            buffer["epochs"].append((0, before))
 
         def on_start(total):
             started = {"device": str(dev), "total_steps": total}
@@ -104,11 +116,12 @@ def run(arch_name: str, module_name: str, config: dict, device: str, out_dir: st
             messages.put(("started", started))
 
         result = engine.fit(arch, cfg, model=model, device=dev, on_step=on_step, on_epoch=on_epoch,
-                            should_stop=stop.is_set, on_start=on_start, evaluate=checkpoint.evaluator(arch),
+                            should_stop=stop.is_set, on_start=on_start, evaluate=evaluate,
                             health_every="auto", on_health=on_health)  # layer health
         flush(force=True)
-        save_error = save(result.model, result.final) if result.steps > 0 else None
-        messages.put(("finished", {"final": result.final, "stopped": result.stopped,
+        final = {**result.final, **{f"before_{k}": v for k, v in before.items()}}
+        save_error = save(result.model, final) if result.steps > 0 else None
+        messages.put(("finished", {"final": final, "stopped": result.stopped,
                                    "saved": result.steps > 0 and save_error is None, "save_error": save_error}))
     except engine.NonFiniteLoss as e:
         flush(force=True)

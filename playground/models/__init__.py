@@ -57,7 +57,12 @@ class Architecture(Protocol):
 
     - ``preview(model)`` → what a training job shows live (jobs worker): ``{"filters": (C, k, k)}``,
       ``{"image": (H, W) in [0, 1]}`` and/or ``{"text": str}``;
-    - ``CHART_EXTRAS``: names of per-step metrics the Train panel charts beside the loss (ui/train.py);
+    - ``initial(cfg, load)`` → the ``nn.Module`` a job starts from, or None to build a fresh one (jobs
+      worker): a warm start (a fine-tune) from the model its ``cfg`` names, read with ``load(name)`` →
+      (model, cfg, meta) that the caller passes in (``checkpoint.load_start``). Not ``build``'s job:
+      loading a finished job builds it and loads its own weights, so its start may be gone by then;
+    - ``CHART_EXTRAS``: names of per-step or per-epoch metrics the Train panel charts beside the loss, those
+      named ``*_acc`` on the accuracy axis (ui/train.py, ui/live_chart.py);
     - ``JUDGE``: the architecture whose pretrained model ``evaluate(..., judge=)`` reads the samples with
       (``checkpoint.evaluator`` loads and binds it; a model file loads no other model).
 

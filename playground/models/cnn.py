@@ -20,15 +20,22 @@ The CNN tab shows its input, probabilities, feature maps, saliency and shape tab
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from playground.data import digits
+from playground.data import collections, digits
 from playground.config import bounded, choice, trainer
+from playground.errors import UserError
+
+START_PATTERN = re.compile(r"pretrained|cnn-\d{8}-\d{6}-[0-9a-f]{6}")  # "pretrained" or a CNN job's id
 
 
 @dataclass
@@ -46,12 +53,35 @@ class Config:
     augment: bool = choice(True, (True, False), "random warps and stroke widths while training")
     data: str = choice("bundled", ("bundled", "mnist"), "bundled 8k digits, or full MNIST if it downloads")
     seed: int = trainer("seed", 0)
+    # Fine-tuning (not in the Train panel; the fine-tune API sets them): where the job starts and what it
+    # learns from besides the bundled digits. "" and "": an ordinary training from scratch.
+    start: str = field(default="", metadata={"ui": False, "help": 'the model the job starts from: "" (from '
+                                              'scratch), "pretrained" or a finished CNN job\'s id'})
+    personal: str = field(default="", metadata={"ui": False, "help": "the id of a stored collection of the "
+                                                 "learner's digits to fine-tune on (data.collections); \"\" = none"})
+    holdout: float = bounded(0.2, 0.0, 0.5, "fraction of the learner's digits held out to measure the fine-tune "
+                             "(at least one of each class that has two or more)", ui=False)
+    replay: float = bounded(0.5, 0.0, 0.9, "fraction of each fine-tune batch that is bundled training digits, "
+                            "replayed so the model does not forget them", ui=False)
+
+    def __post_init__(self):  # config.from_overrides checks ranges and choices; these two are ids
+        if not isinstance(self.start, str) or (self.start and not START_PATTERN.fullmatch(self.start)):
+            raise UserError("setting_start", value=repr(self.start)[:80])
+        if not isinstance(self.personal, str) or (self.personal
+                                                  and not collections.ID_PATTERN.fullmatch(self.personal)):
+            raise UserError("setting_personal", value=repr(self.personal)[:80])
 
 
 # The Train panel's defaults: about a minute on a 2-core CPU (one training thread), ~98.5 % held-out.
 QUICK = Config(c1=16, c2=32, hidden=64, epochs=8)
 # A model a test can train in about a second.
 TINY = Config(c1=4, c2=8, hidden=16, dropout=0.0, batch_size=32, epochs=1, augment=False)
+# A fine-tune's training settings (the fine-tune API's defaults, each overridable and bounded as usual): a
+# gentler rate than from scratch, three short epochs (see FineTuneData): 120 steps for 50 drawings (40
+# trained on), about 30 s with the pretrained CNN on one core of a busy 2-core CPU (bench/finetune.py).
+FINETUNE = dict(lr=2e-3, epochs=3, batch_size=32)
+ARCH_FIELDS = ("c1", "c2", "hidden")  # a fine-tune's must equal its start model's: the weights' shapes
+CHART_EXTRAS = ("personal_acc",)  # a fine-tune's accuracy on the learner's held-out digits, after each epoch
 
 
 # -----------------------------------------------------------------------------
@@ -122,8 +152,118 @@ class TrainData(digits.DigitBatches):
             yield digits.normalize(x), y
 
 
-def train_data(cfg: Config, device: torch.device | str = "cpu") -> TrainData:
-    return TrainData(cfg, device)
+def train_data(cfg: Config, device: torch.device | str = "cpu") -> TrainData | FineTuneData:
+    return FineTuneData(cfg, device) if cfg.personal else TrainData(cfg, device)
+
+
+# -----------------------------------------------------------------------------
+# Fine-tuning on a learner's own digits
+
+
+def holdout_mask(labels: np.ndarray, fraction: float, seed: int) -> np.ndarray:
+    """Which of the learner's digits are held out (True) to measure the fine-tune, never trained on.
+
+    In each class with k ≥ 2 digits, round(k·fraction) of them, at least 1 and at most k − 1, drawn with
+    ``seed`` (the same digits for the same labels and seed); a class with one digit keeps it for
+    training. ``fraction`` 0 holds out nothing."""
+    labels = np.asarray(labels)
+    held = np.zeros(len(labels), dtype=bool)
+    if fraction <= 0:
+        return held
+    rng = np.random.default_rng(seed)
+    for c in range(10):
+        idx = np.flatnonzero(labels == c)
+        if len(idx) < 2:
+            continue
+        n = min(len(idx) - 1, max(1, int(round(len(idx) * fraction))))
+        held[rng.permutation(idx)[:n]] = True
+    return held
+
+
+@lru_cache(maxsize=16)  # collections are content-addressed: an id's digits never change
+def _personal(cid: str, holdout: float, seed: int) -> tuple[np.ndarray, ...]:
+    images, labels = collections.load(cid)
+    held = holdout_mask(labels, holdout, seed)
+    return images[~held], labels[~held], images[held], labels[held]
+
+
+def personal_digits(cfg: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The learner's digits of ``cfg.personal`` → (train images uint8 (N, 28, 28), train labels,
+    held-out images, held-out labels), split by :func:`holdout_mask`. Raises ``CollectionError``."""
+    return _personal(cfg.personal, float(cfg.holdout), int(cfg.seed))
+
+
+class FineTuneData:
+    """A fine-tune's batches: ``1 − replay`` of each batch the learner's training digits (each epoch
+    shows every one ``REPEATS`` times, in a new order and, with ``augment``, a new warp each time), the
+    rest bundled training digits drawn at random, replayed so the model keeps reading MNIST. An epoch is
+    ⌈N·REPEATS / personal-per-batch⌉ steps: 40 for 40 training drawings in batches of 32 at replay 0.5."""
+
+    REPEATS = 16
+
+    def __init__(self, cfg: Config, device: torch.device | str = "cpu"):
+        x, y, _, _ = personal_digits(cfg)
+        self.cfg, self.device = cfg, device
+        self.x, self.y = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
+        self.mine = max(1, min(cfg.batch_size, int(round(cfg.batch_size * (1 - cfg.replay)))))
+        self.replayed = cfg.batch_size - self.mine
+        if self.replayed:
+            images, labels = digits.load_digits("train", cfg.data)
+            self.rx, self.ry = images.to(device), labels.to(device)
+        self.steps = max(1, math.ceil(len(self.x) * self.REPEATS / self.mine))
+
+    def __len__(self) -> int:
+        return self.steps
+
+    def epoch(self, generator: torch.Generator):
+        n, need = len(self.x), self.steps * self.mine
+        order = torch.cat([torch.randperm(n, generator=generator) for _ in range(-(-need // n))])[:need]
+        order = order.to(self.device)
+        for s in range(self.steps):
+            idx = order[s * self.mine:(s + 1) * self.mine]
+            x, y = digits.to_float(self.x[idx]), self.y[idx]
+            if self.replayed:
+                r = torch.randint(len(self.rx), (self.replayed,), generator=generator).to(self.device)
+                x, y = torch.cat([x, digits.to_float(self.rx[r])]), torch.cat([y, self.ry[r]])
+            if self.cfg.augment:
+                x = digits.augment(x, generator)
+            yield digits.normalize(x), y
+
+
+def initial(cfg: Config, load: Callable[[str], tuple]) -> CNN | None:
+    """The model a job starts from: None (build a fresh one) unless ``cfg.start`` names one; then a new
+    CNN of ``cfg`` holding the start model's weights. ``load(start)`` → (model, cfg, meta) is the
+    caller's (the jobs worker reads checkpoints; a model module does not). The architecture fields
+    (``ARCH_FIELDS``) must equal the start's; a ``ValueError`` says which differ."""
+    if not cfg.start:
+        return None
+    start_model, start_cfg, meta = load(cfg.start)
+    if meta.get("arch") != "cnn":
+        raise ValueError(f"the start model {cfg.start} is not a CNN")
+    differ = [f"{f} {getattr(cfg, f)} ≠ {getattr(start_cfg, f)}" for f in ARCH_FIELDS
+              if getattr(cfg, f) != getattr(start_cfg, f)]
+    if differ:
+        raise ValueError(f"the settings must match the start model {cfg.start}: {', '.join(differ)}")
+    model = build(cfg)
+    model.load_state_dict(start_model.state_dict())
+    return model
+
+
+def comparison(cfg: Config, before: dict, after: dict) -> dict:
+    """Two evaluations (:func:`evaluate`'s metrics, before and after a fine-tune) side by side:
+    {"personal": {"before", "after", "n"}, "held_out": {"before", "after", "n"}}, accuracies in [0, 1]
+    (None where not measured: no held-out digits of the learner's) and how many digits each is over."""
+    n_mine = len(personal_digits(cfg)[3]) if cfg.personal else 0
+    n_held = len(digits.load_digits("test", cfg.data)[1])
+    return {"personal": {"before": before.get("personal_acc") if n_mine else None,
+                         "after": after.get("personal_acc") if n_mine else None, "n": n_mine},
+            "held_out": {"before": before.get("val_acc"), "after": after.get("val_acc"), "n": n_held}}
+
+
+def compare(before_model: CNN, after_model: CNN, cfg: Config) -> dict:
+    """Accuracy of two models on the learner's held-out digits of ``cfg`` and on the held-out MNIST
+    digits, side by side (:func:`comparison`)."""
+    return comparison(cfg, evaluate(before_model, cfg), evaluate(after_model, cfg))
 
 
 def loss(model: CNN, batch) -> tuple[torch.Tensor, dict[str, float]]:
@@ -134,7 +274,8 @@ def loss(model: CNN, batch) -> tuple[torch.Tensor, dict[str, float]]:
 
 @torch.no_grad()
 def evaluate(model: CNN, cfg: Config, split: str = "test", batch_size: int = 1000) -> dict[str, float]:
-    """Loss and accuracy on the held-out digits (``split="test"``) or the training digits."""
+    """Loss and accuracy on the held-out digits (``split="test"``) or the training digits; with
+    ``cfg.personal``, ``personal_acc`` too: the accuracy on the learner's held-out digits."""
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
@@ -146,8 +287,14 @@ def evaluate(model: CNN, cfg: Config, split: str = "test", batch_size: int = 100
         logits = model(x)
         total_loss += F.cross_entropy(logits, y, reduction="sum").item()
         correct += (logits.argmax(1) == y).sum().item()
+    out = {"val_loss": total_loss / len(labels), "val_acc": correct / len(labels)}
+    if cfg.personal:
+        _, _, mine, mine_labels = personal_digits(cfg)
+        if len(mine_labels):
+            logits = model(digits.normalize(torch.from_numpy(mine).to(device)))
+            out["personal_acc"] = (logits.argmax(1).cpu() == torch.from_numpy(mine_labels)).sum().item() / len(mine_labels)
     model.train(was_training)
-    return {"val_loss": total_loss / len(labels), "val_acc": correct / len(labels)}
+    return out
 
 
 # -----------------------------------------------------------------------------

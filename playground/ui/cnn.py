@@ -10,7 +10,7 @@ import numpy as np
 from playground import figures
 from playground.data import drawing
 from playground.models import cnn
-from playground.ui import collection, i18n, mistakes, plots, session, train, widgets
+from playground.ui import collection, finetune, i18n, mistakes, plots, session, train, widgets
 from playground.ui.i18n import msg, t
 
 MAP_SIZE = 196  # px of each 28×28 view
@@ -286,6 +286,7 @@ def build(opened, session_models: gr.State) -> None:
                  show_progress="hidden")
     upload.upload(on_upload, [upload, session_models], [label, *outputs], api_visibility="private")
     api_file.upload(classify_digit, [api_file, session_models], answer, api_name="classify_digit")
+    finetune.register(session_models)
 
     fails_views = [matrix, fails_line, thumbs]
     fails.expand(on_fails, session_models, fails_views, api_visibility="private")

@@ -42,7 +42,8 @@ def _thin(points: list) -> list:
 def payload(runs: list[tuple[str, dict]], labels: dict[str, str], extras: tuple[str, ...] = ()) -> str:
     """[(name, metrics)] → the JSON the chart draws: training loss per step, held-out accuracy, and the
     held-out loss when there is one (labels: step, loss, acc, val_loss). ``extras`` names more
-    per-step metrics drawn on the loss axis (a GAN's ``d_loss``, ``g_loss``), named by ``labels[name]``."""
+    metrics, named by ``labels[name]``: drawn on the loss axis (a GAN's ``d_loss``, ``g_loss``), or on the
+    accuracy axis when the name ends in ``_acc`` (a fine-tune's ``personal_acc``); an empty one is not drawn."""
     return json.dumps({
         "labels": labels,
         "runs": [{"name": name, "color": PALETTE[k % len(PALETTE)],
@@ -83,9 +84,12 @@ async function draw(value) {
       traces.push({x: r.val_loss.map(p => p[0]), y: r.val_loss.map(p => p[1]), type: 'scatter', mode: 'lines',
                    name: pre + L.val_loss, line: {color: '#f97316', width: 1.6, dash: 'dash'}});
     const X = ['#7c3aed', '#16a34a', '#dc2626', '#0891b2'];
-    Object.entries(r.extras || {}).forEach(([name, pts], i) => traces.push({
-      x: pts.map(p => p[0]), y: pts.map(p => p[1]), type: 'scatter', mode: 'lines',
-      name: pre + (L[name] || name), line: {color: X[i % X.length], width: 1.4}}));
+    Object.entries(r.extras || {}).forEach(([name, pts], i) => {
+      if (!pts.length) return;  // a metric this run does not have (an ordinary CNN job's personal_acc)
+      const acc = name.endsWith('_acc');  // an accuracy goes on the accuracy axis, with markers
+      traces.push({x: pts.map(p => p[0]), y: pts.map(p => p[1]), type: 'scatter', mode: acc ? 'lines+markers' : 'lines',
+                   name: pre + (L[name] || name), yaxis: acc ? 'y2' : 'y', line: {color: X[i % X.length], width: 1.4}});
+    });
     traces.push({x: r.acc.map(p => p[0]), y: r.acc.map(p => p[1]), type: 'scatter',
                  mode: r.acc.length > 60 ? 'lines' : 'lines+markers',
                  name: pre + L.acc, yaxis: 'y2', line: {color: r.color, width: 2, dash: 'dot'},

@@ -84,6 +84,14 @@ def pretrained_meta(name: str) -> dict:
     return checkpoint.read_meta(checkpoint.PRETRAINED / name)
 
 
+def start_meta(start: str, arch: str = "cnn") -> dict:
+    """The config.json (arch, config, metrics) of a model a job may start from (a model's ``Config.start``):
+    "pretrained" (the bundled ``arch``) or a finished job's id. Raises ``jobs.JobError`` for an unknown job
+    or one without a model, :data:`ModelError` when its files are missing or unreadable."""
+    directory = checkpoint.PRETRAINED / arch if start == PRETRAINED else jobs.manager().model_dir(start)
+    return checkpoint.read_meta(directory)
+
+
 def downloadable() -> dict[str, tuple[Path, bool]]:
     """Every model that can be downloaded → {name: (its directory, pretrained?)}: the pretrained
     models by name, then finished jobs by id, newest first."""

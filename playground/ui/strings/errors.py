@@ -35,6 +35,9 @@ ZH = {
     "err.job_queue_full": "队列已满（{n} 个任务在等待）；请稍后再试",
     "err.job_storage": "现在无法训练：训练结果无法写入存储（{why}）；预训练模型仍然可以使用",
     "err.job_not_yours": "这个任务是另一个会话启动的，只有它才能停止该任务",
+    "err.setting_start": "start 必须是 \"\"（从头训练）、\"pretrained\"（预训练模型）或一个已完成的 CNN 任务的 id"
+                         "（形如 cnn-20261203-121314-a1b2c3）；收到的是 {value}",
+    "err.setting_personal": "personal 必须是 \"\" 或一个已保存的数字集合的 id（64 位十六进制）；收到的是 {value}",
     "err.fnn_too_long": "这样需要 {steps} 步，最多 {max} 步（请减少轮数或增大批大小）",
     "err.config_size": "config 必须是不超过 {max} 个字符的 JSON 对象",
     "err.config_deep": "config 嵌套太深，不是一个设置用的 JSON 对象",
