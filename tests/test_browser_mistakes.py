@@ -92,3 +92,28 @@ def test_a_hand_designed_kernel_is_tried_on_the_drawing_beside_the_learned_ones(
     page.get_by_role("option", name="Laplacian (outlines)").click()
     expect(page.locator("#cnn-kernel tbody")).to_contain_text("-4")
     expect(page.locator("#cnn-kernel-out img")).not_to_have_attribute("src", first)  # another picture
+
+
+def test_three_drawings_one_corrected_fine_tune_the_model_and_the_page_uses_it(page, app_url, tmp_path):
+    open_cnn_tab(page, app_url)
+    for digit, say in ((7, "1"), (1, None), (0, None)):
+        draw(page, digit)
+        expect(page.locator(f"#cnn-truth input[value='{digit}']")).to_be_checked()
+        if say:
+            page.locator("#cnn-truth").get_by_text(say, exact=True).click()
+        page.locator("#cnn-keep").click()
+        expect(predicted(page)).to_have_count(0)  # kept, and the pad cleared for the next one
+    expect(page.locator("#cnn-collection .np-thumb")).to_have_count(3)
+    page.locator("#cnn-finetune").click()
+    expect(page.locator("#cnn-finetune-result")).to_contain_text("Fine-tuning on your 3 digits")
+    expect(page.locator("#cnn-train-status")).to_be_visible()  # the Train panel opened and follows the job
+    job = re.search(r"job (cnn-\S+?)\.", page.locator("#cnn-finetune-result").inner_text()).group(1)
+    result = page.locator("#cnn-finetune-result")
+    expect(result).to_contain_text(f"Fine-tune {job} finished", timeout=600_000)  # a job on a busy CPU
+    expect(result.locator("table")).to_contain_text("the 2,000 held-out MNIST digits")
+    page.locator("#cnn-train-health-box").get_by_text("Layer health").first.click()
+    expect(page.locator("#cnn-train-health .np-health-chart .main-svg").first).to_be_visible()  # drawn
+    page.locator("#cnn-train-health").screenshot(path=str(tmp_path / "health.png"))
+    page.locator("#cnn-train-use").click()
+    draw(page, 0)
+    expect(page.locator("#cnn-status")).to_contain_text(f"your job {job}")

@@ -7,7 +7,7 @@ import json
 import gradio as gr
 import numpy as np
 
-from playground import figures
+from playground import figures, jobs
 from playground.data import drawing
 from playground.models import cnn
 from playground.ui import collection, finetune, i18n, mistakes, plots, session, train, widgets
@@ -186,6 +186,34 @@ def on_preset(name, value, session_models, request: gr.Request):
     return weights, *on_kernel(value, weights, session_models, request)
 
 
+def on_finetune(items, session_models, request: gr.Request):
+    """Fine-tune the model in use on the learner's kept digits: a job the Train panel follows."""
+    items = items or []
+    job = finetune.start(lambda: np.stack([it["digit"] for it in items]).astype(np.float32) / 255.0,
+                         [it["label"] for it in items], {}, session_models, request)
+    return (*train.follow(job), msg("collect.finetune_started", request, n=len(items), job=job))
+
+
+def on_tuned(job, shown, request: gr.Request):
+    """When the Train panel's job is a finished fine-tune: its accuracies before and after, side by side."""
+    if not job or job == shown:
+        return gr.skip(), gr.skip()
+    st = jobs.manager().status(job, curves=False)
+    if not (st["config"].get("personal") and st["config"].get("start")) or st["state"] in jobs.ACTIVE:
+        return gr.skip(), gr.skip()
+    try:
+        c = finetune.comparison(job, request)
+    except gr.Error as e:
+        return f"⚠️ {e.message}", job
+    pct = lambda v: "–" if v is None else f"{v:.1%}"  # noqa: E731
+    rows = [f"| | {msg('collect.before', request)} | {msg('collect.after', request)} |", "|---|---:|---:|",
+            f"| {msg('collect.on_mine', request, n=c['personal']['n'])} | {pct(c['personal']['before'])} | "
+            f"**{pct(c['personal']['after'])}** |",
+            f"| {msg('collect.on_held_out', request, n=c['held_out']['n'])} | {pct(c['held_out']['before'])} | "
+            f"**{pct(c['held_out']['after'])}** |"]
+    return "\n".join([msg("collect.tuned", request, job=job, seconds=c["seconds"]), "", *rows]), job
+
+
 OUTPUTS = ("status", "answer", "bars", "sees", "saliency", *cnn.FEATURE_LAYERS)  # what on_draw answers
 
 
@@ -241,7 +269,7 @@ def build(opened, session_models: gr.State) -> None:
                            elem_id="cnn-saliency", elem_classes="np-map")
     with gr.Accordion(t("collect.teach"), open=True, elem_id="cnn-teach"):
         gr.Markdown(t("collect.help"))
-        truth, mine, keep = collection.section(canvas)
+        truth, mine, keep, tune, tuned = collection.section(canvas)
     with gr.Accordion(t("cnn.inside"), open=True):
         gr.Markdown(t("cnn.inside_help"))
         with gr.Row():
@@ -270,7 +298,7 @@ def build(opened, session_models: gr.State) -> None:
     with gr.Accordion(t("cnn.fails"), open=False, elem_id="cnn-fails") as fails:
         cell_pick, digit_pick = widgets.picker("cnn-pick-cell"), widgets.picker("cnn-pick-digit")
         matrix, fails_line, thumbs = mistakes.section("cnn-pick-cell", "cnn-pick-digit")
-    train.build("cnn", session_models)
+    panel = train.build("cnn", session_models)
     with gr.Accordion(t("cnn.theory"), open=False):
         gr.Markdown(t("text.cnn_theory_table"), latex_delimiters=widgets.LATEX)
 
@@ -287,6 +315,10 @@ def build(opened, session_models: gr.State) -> None:
     upload.upload(on_upload, [upload, session_models], [label, *outputs], api_visibility="private")
     api_file.upload(classify_digit, [api_file, session_models], answer, api_name="classify_digit")
     finetune.register(session_models)
+    shown_tune = gr.State(None)  # the fine-tune whose before/after is shown
+    tune.click(on_finetune, [mine, session_models], [*panel.outputs, tuned], api_visibility="private")
+    panel.timer.tick(on_tuned, [panel.job, shown_tune], [tuned, shown_tune], api_visibility="private",
+                     show_progress="hidden")
 
     fails_views = [matrix, fails_line, thumbs]
     fails.expand(on_fails, session_models, fails_views, api_visibility="private")

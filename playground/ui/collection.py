@@ -203,9 +203,10 @@ def on_upload(path, items, request: gr.Request):
     return _views(items, request)
 
 
-def section(canvas: gr.HTML) -> tuple[gr.Radio, gr.State, gr.Button]:
+def section(canvas: gr.HTML) -> tuple[gr.Radio, gr.State, gr.Button, gr.Button, gr.Markdown]:
     """Lay out the "Teach it your handwriting" part under the pad and wire it → (the label picker, the
-    collection's State, the Keep button). The tab sets the picker to what the model read."""
+    collection's State, the Keep button, the Fine-tune button, where the fine-tune's result shows). The tab
+    sets the picker to what the model read and wires the fine-tune to its Train panel."""
     items = gr.State([])
     with gr.Row(equal_height=False):
         truth = gr.Radio([str(d) for d in range(10)], value=None, label=t("collect.truth"), scale=4,
@@ -221,6 +222,10 @@ def section(canvas: gr.HTML) -> tuple[gr.Radio, gr.State, gr.Button]:
                                      elem_id="cnn-collection-download")
         upload = gr.UploadButton(t("collect.upload"), size="sm", file_types=[".zip"], file_count="single",
                                  elem_id="cnn-collection-upload")
+    with gr.Row(equal_height=False):
+        tune = gr.Button(t("collect.finetune"), variant="primary", scale=1, elem_id="cnn-finetune")
+        gr.Markdown(t("collect.finetune_help"), elem_id="cnn-finetune-help")
+    tuned = gr.Markdown(elem_id="cnn-finetune-result")
     views = [items, shown, line, download]
     keep.click(on_keep, [canvas, truth, items], views, api_visibility="private").success(
         None, js="() => { const c = document.querySelector('#%s canvas'); if (c) c.dispatchEvent(new Event('np-clear')); }"
@@ -228,4 +233,4 @@ def section(canvas: gr.HTML) -> tuple[gr.Radio, gr.State, gr.Button]:
     remove_pick.input(on_remove, [remove_pick, items], views, api_visibility="private")
     clear.click(on_clear, None, views, api_visibility="private")
     upload.upload(on_upload, [upload, items], views, api_visibility="private")
-    return truth, items, keep
+    return truth, items, keep, tune, tuned

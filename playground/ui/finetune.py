@@ -111,6 +111,13 @@ def finetune_cnn(images, labels: str, config: str, session_models: dict | None, 
     paths = [getattr(f, "path", f) if not isinstance(f, dict) else f.get("path") for f in images]
     values = _labels(labels, len(paths), request)
     overrides = parse_config(config, '{"epochs": 3}', request)
+    return start(lambda: _digits(paths, request), values, overrides, session_models, request)
+
+
+def start(read_digits, values: list[int], overrides: dict, session_models: dict | None, request) -> str:
+    """Start a fine-tune of the model in use (or ``overrides``' ``start``) on ``read_digits()`` (N, 28, 28)
+    in [0, 1] labelled ``values`` → the job id; every setting is checked before the digits are read and
+    stored. The CNN tab's button and /finetune_cnn both start here."""
     for name in FIXED:
         if name in overrides:
             raise gr.Error(msg("err.ft_fixed", request, name=name))
@@ -123,7 +130,7 @@ def finetune_cnn(images, labels: str, config: str, session_models: dict | None, 
     settings = {**cnn.FINETUNE, **arch, **overrides, "start": start}
     try:  # every setting checked before a file is written
         config_mod.from_overrides(cnn.Config, {k: v for k, v in settings.items() if k != "device"})
-        cid = collections.save(_digits(paths, request), values)
+        cid = collections.save(read_digits(), values)
         return jobs.manager().start("cnn", {**settings, "personal": cid}, owner=_owner(request))
     except ValueError as e:  # settings out of range, the queue, a collection refused
         raise widgets.refusal(e, request)

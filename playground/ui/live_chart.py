@@ -148,19 +148,20 @@ async function draw(value) {
   let d; try { d = JSON.parse(value); } catch (e) { return; }
   const n = d.layers.length, traces = [];
   const colour = i => 'hsl(' + (250 - 200 * i / Math.max(1, n - 1)) + ',70%%,' + (30 + 35 * i / Math.max(1, n - 1)) + '%%)';
+  const id = j => j ? String(j + 1) : '';  // plotly names its axes x, x2, x3…
   d.layers.forEach((layer, i) => PANELS.forEach((k, j) => traces.push({
     x: d.steps, y: layer[k], type: 'scatter', mode: 'lines', name: layer.name, legendgroup: layer.name,
-    showlegend: j === 0, line: {color: colour(i), width: 1.5}, xaxis: 'x' + (j + 1), yaxis: 'y' + (j + 1)})));
+    showlegend: j === 0, line: {color: colour(i), width: 1.5}, xaxis: 'x' + id(j), yaxis: 'y' + id(j)})));
   const layout = {uirevision: 'keep', height: 460, margin: {l: 55, r: 20, t: 30, b: 40},
     font: {family: "Inter, 'Noto Sans CJK SC', system-ui, sans-serif", size: 11},
     legend: {orientation: 'h', y: -0.12}, paper_bgcolor: 'rgba(0,0,0,0)', plot_bgcolor: 'rgba(0,0,0,0)',
     grid: {rows: 2, columns: 2, pattern: 'independent'}, annotations: []};
   PANELS.forEach((k, j) => {
-    layout['xaxis' + (j + 1)] = {title: {text: j >= 2 ? d.labels.step : ''}};
-    layout['yaxis' + (j + 1)] = {type: k === 'grad_norm' ? 'log' : 'linear', exponentformat: 'power',
-                                 range: k === 'dead_fraction' ? [0, 1.02] : undefined};
-    layout.annotations.push({text: d.labels[k], showarrow: false, xref: 'x' + (j + 1) + ' domain',
-                             yref: 'y' + (j + 1) + ' domain', x: 0, y: 1.13, xanchor: 'left', font: {size: 12}});
+    layout['xaxis' + id(j)] = {title: {text: j >= 2 ? d.labels.step : ''}};
+    layout['yaxis' + id(j)] = {type: k === 'grad_norm' ? 'log' : 'linear', exponentformat: 'power'};
+    if (k === 'dead_fraction') layout['yaxis' + id(j)].range = [0, 1.02];
+    layout.annotations.push({text: d.labels[k], showarrow: false, xref: 'x' + id(j) + ' domain',
+                             yref: 'y' + id(j) + ' domain', x: 0, y: 1.13, xanchor: 'left', font: {size: 12}});
   });
   P.react(el, traces, layout, {responsive: true, displaylogo: false});
 }

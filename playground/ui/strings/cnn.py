@@ -85,6 +85,17 @@ EN = {
     "kernel.sharpen": "Sharpen",
     "kernel.laplacian": "Laplacian (outlines)",
     "kernel.identity": "Identity (changes nothing)",
+    "collect.finetune": "Fine-tune on my digits",
+    "collect.finetune_help": "Trains a copy of the model in use on your digits mixed with bundled ones (so it "
+                             "does not forget), in the background: follow it in the Train panel below. Some of "
+                             "your digits are held out to measure it fairly.",
+    "collect.finetune_started": "Fine-tuning on your {n} digits: job {job}. Its curves are in the Train panel below.",
+    "collect.tuned": "Fine-tune {job} finished in {seconds:.0f} s. Before and after, on digits it did not train on "
+                     "(press *Use this model* below to draw with it):",
+    "collect.before": "before",
+    "collect.after": "after",
+    "collect.on_mine": "your {n} held-out digits",
+    "collect.on_held_out": "the {n:,} held-out MNIST digits",
     "table.layer": "Layer",
     "table.type": "Operation",
     "table.shape": "Output shape",
@@ -172,6 +183,16 @@ ZH = {
     "kernel.sharpen": "锐化",
     "kernel.laplacian": "拉普拉斯（轮廓）",
     "kernel.identity": "恒等（不改变）",
+    "collect.finetune": "用我的数字微调",
+    "collect.finetune_help": "在后台用你的数字（混合一些自带的数字，免得它忘掉原来学会的）训练当前模型的一个副本："
+                             "在下方的训练面板中查看进度。你的一部分数字会被留出，用来公平地评估它。",
+    "collect.finetune_started": "正在用你的 {n} 个数字微调：任务 {job}。曲线在下方的训练面板中。",
+    "collect.tuned": "微调任务 {job} 用时 {seconds:.0f} 秒完成。在它没有训练过的数字上，微调前后的对比"
+                     "（点下方的“使用这个模型”即可用它识别你写的字）：",
+    "collect.before": "微调前",
+    "collect.after": "微调后",
+    "collect.on_mine": "你留出的 {n} 个数字",
+    "collect.on_held_out": "{n:,} 个留出的 MNIST 数字",
     "table.layer": "层",
     "table.type": "运算",
     "table.shape": "输出形状",
