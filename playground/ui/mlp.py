@@ -251,6 +251,7 @@ function classAcc(f) {  // the test accuracy of each class, in its colour
 function draw(f) {
   if (!f) return;
   if (f.seq !== undefined && f.seq < seq) return;  // the answer to an older edit: the newest one's is on its way
+  if (f.seq !== undefined) cv.dataset.answered = String(f.seq);  // the page's edits the server has (for tests)
   if (f.token && f.token !== token) {  // a new network: a page playing the old one stops
     const first = token === null;
     token = f.token; playing = false;
@@ -323,7 +324,7 @@ function edit(e, erase) {
     const x = at(((e.clientX - r.left) / r.width * 2 - 1) * lim), y = at((1 - (e.clientY - r.top) / r.height * 2) * lim);
     rows.push([x, y, chosen()]); pts.push([x, y, chosen(), 1, rows.length - 1]);
   }
-  own = rows; seq += 1; paint();
+  own = rows; seq += 1; cv.dataset.edited = String(seq); paint();
   trigger('edit', {points: rows, seq: seq, preset: preset});
 }
 cv.addEventListener('click', e => edit(e, e.shiftKey || erasing()));
@@ -544,9 +545,10 @@ def build(opened, session_models: gr.State) -> None:
     pause.click(on_pause, sess, [*views, *buttons], js=_PLAY_JS % "pause", api_visibility="private",
                 show_progress="hidden")
     step.click(on_step, sess, views, api_visibility="private", show_progress="hidden")
-    # Your own points: every edit sends the whole list; only the newest edit waiting is answered.
+    # Your own points: every edit sends the whole list, and each is answered, one at a time and in order (the
+    # page draws only the answer to its newest edit, and the session kept is the newest edit's).
     stage.edit(on_edit, set(settings) | {sess}, own_outputs, api_visibility="private", show_progress="hidden",
-               trigger_mode="always_last")
+               trigger_mode="multiple", concurrency_limit=1)
     clear.click(on_clear, set(settings), own_outputs, api_visibility="private", show_progress="hidden")
     from_preset.click(on_from_preset, set(settings) | {sess}, own_outputs, api_visibility="private",
                       show_progress="hidden")
