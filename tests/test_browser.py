@@ -334,7 +334,8 @@ def test_fnn_learns_points_placed_by_clicking_in_three_classes(page, app_url):
             _synced(canvas)
             expect(stats).to_contain_text("Your own points: 6 so far, of 1 class(es)")
             page.locator("#mlp-play").click()
-            expect(page.get_by_text("training needs points of at least two classes; these 6 points have 1")).to_be_visible()
+            refusal = "training needs points of at least two classes; these 6 points have 1"
+            expect(page.get_by_text(refusal)).to_be_visible()
     _synced(canvas)
     expect(stats).to_contain_text("A fresh network with 1,347 parameters")  # three outputs: 1,322 + 24 + 1
     expect(page.locator("#mlp-dataset input")).to_have_value("your own points")
@@ -343,12 +344,12 @@ def test_fnn_learns_points_placed_by_clicking_in_three_classes(page, app_url):
     expect(canvas).to_have_attribute("data-points", "17")
     _synced(canvas)
     page.locator("#mlp-play").click()
-    expect(stats).to_contain_text("Test accuracy per class:")
+    expect(page.locator("#mlp-class-acc")).to_contain_text("Test accuracy per class:")
     page.wait_for_function("() => /test accuracy 100/.test(document.querySelector('#mlp-stats').innerText)",
                            timeout=180_000)  # three clusters apart: all test points right
     page.locator("#mlp-pause").click()
     expect(page.locator("#mlp-play")).to_be_visible()
-    expect(stats).to_contain_text("0: 100%")
+    expect(page.locator("#mlp-class-acc")).to_have_text("Test accuracy per class: 0: 100% 1: 100% 2: 100%")
     blue, orange, green = (page.evaluate(PIXEL, list(c)) for c in CLUSTERS)  # the surface at the empty centres
     assert blue[2] > blue[0] and blue[2] > blue[1], blue  # class 0 blue
     assert orange[0] > orange[1] > orange[2], orange  # class 1 orange
@@ -375,6 +376,13 @@ def test_fnn_points_from_a_csv_file_with_bad_lines_and_back_to_a_csv(page, app_u
     page.get_by_role("tab", name="FNN / MLP").click()
     stats, canvas = page.locator("#mlp-stats"), page.locator("#mlp-boundary canvas")
     expect(stats).to_contain_text("A fresh network with 1,322 parameters")
+    big = tmp_path / "big.csv"
+    big.write_text("0.1234567,0.1234567,1\n" * 12_000)  # 264 kB: over the CSV limit, far under the app's uploads
+    with page.expect_file_chooser() as chooser:
+        page.locator("#mlp-upload").click()
+    chooser.value.set_files(str(big))
+    expect(page.get_by_text("the CSV file is 264 kB; at most 200 kB (2000 points)")).to_be_visible()
+    expect(canvas).to_have_attribute("data-points", "500")  # the spirals are still there
     with page.expect_file_chooser() as chooser:
         page.locator("#mlp-upload").click()
     chooser.value.set_files(str(path))

@@ -6,9 +6,9 @@ The inputs are features of a point's coordinates (x, y, x², y², xy, sin x, sin
     h = σ(W h_prev + b)          σ ∈ {ReLU, tanh, sigmoid, GELU}
 
 and a linear output of K logits, one per class (softmax, cross-entropy): K = 2 for the toy datasets, up
-to 4 for a learner's own points (``dataset="custom"``, ``points`` [(x, y, label), …]). L1 and L2 penalties on the weights
-(λ₁ Σ|w| + λ₂ Σw², biases excluded) are added to the loss. Without hidden layers this is logistic
-regression: a straight boundary in feature space.
+to 4 for a learner's own points (``dataset="custom"``, ``points`` [(x, y, label), …]). L1 and L2
+penalties on the weights (λ₁ Σ|w| + λ₂ Σw², biases excluded) are added to the loss. Without hidden
+layers this is logistic regression: a straight boundary in feature space.
 
     (B, F) → [Linear(F→U) → σ] × n_layers → Linear(→K) → (B, K)
 
@@ -35,7 +35,8 @@ ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": 
 
 @dataclass
 class Config:
-    dataset: str = choice("spirals", points.TOY_DATASETS + ("custom",), "which two-class problem, or your own points")
+    dataset: str = choice("spirals", points.TOY_DATASETS + ("custom",),
+                          "which two-class problem, or your own points (\"custom\")")
     noise: float = bounded(0.05, 0.0, 0.5, "jitter of the points (fraction of the range)")
     n_points: int = bounded(500, 20, 2000, "points in the dataset")
     train_fraction: float = bounded(0.7, 0.1, 0.9, "share of the points used for training")
@@ -71,10 +72,6 @@ class Config:
     def n_classes(self) -> int:
         """K: 2 for the toy datasets, the largest label + 1 for your own points (at least 2)."""
         return max(2, points.n_classes(self.points)) if self.dataset == "custom" else 2
-
-    def size(self) -> int:
-        """How many points the data has: ``n_points``, or your own points' number."""
-        return len(self.points) if self.dataset == "custom" else self.n_points
 
 
 QUICK = Config()  # two seconds on a 2-core CPU; solves the spirals (≥ 95 % test accuracy)

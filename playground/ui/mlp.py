@@ -49,7 +49,8 @@ CSS = """
 #mlp-network img { display: block; max-width: 100%; margin: 0 auto; }
 #mlp-boundary canvas { cursor: crosshair; touch-action: manipulation; }
 #mlp-boundary canvas.np-erasing { cursor: cell; }
-.np-class-acc { display: inline-flex; flex-wrap: wrap; gap: 4px 12px; margin-top: 2px; }
+.np-class-acc { display: flex; flex-wrap: wrap; gap: 4px 10px; min-height: 1.4em; padding: 2px 2px 0;
+  font-size: 0.95rem; }
 .np-class-acc i { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 4px; }
 #mlp-edit { align-items: center; gap: 8px; }
 #mlp-class .wrap { gap: 6px; }
@@ -214,7 +215,7 @@ def mlp_fit(config: str, request: gr.Request) -> dict:
 # reach it as 'np-play' / 'np-pause' events on its canvas; a diverged or dropped session presses Pause.
 _STAGE_JS = """
 const cv = element.querySelector('canvas'), ctx = cv.getContext('2d');
-const statsEl = element.querySelector('.np-stage-stats');
+const statsEl = element.querySelector('#mlp-stats'), accEl = element.querySelector('#mlp-class-acc');
 const small = document.createElement('canvas'), sctx = small.getContext('2d');
 const C = __CLASS_RGB__, STRENGTH = __STRENGTH__;
 let token = null, pts = [], lim = 1, playing = false, early = false, frames = 0;
@@ -244,9 +245,8 @@ function paint() {  // the surface (white for a draft, which has no network), th
 }
 function classAcc(f) {  // the test accuracy of each class, in its colour
   if (!f.class_acc) return '';
-  return '<br><span class="np-class-acc">' + md(f.class_label) + ' ' + f.class_acc.map((a, c) =>
-    '<span><i style="background:' + rgb(c) + '"></i>' + c + ': ' + (a === null ? '–' : Math.round(a * 100) + '%') +
-    '</span>').join('') + '</span>';
+  return md(f.class_label) + ' ' + f.class_acc.map((a, c) => '<span><i style="background:' + rgb(c) + '"></i>' + c +
+    ': ' + (a === null ? '–' : Math.round(a * 100) + '%') + '</span>').join(' ');
 }
 function draw(f) {
   if (!f) return;
@@ -274,7 +274,7 @@ function draw(f) {
     paint();
     cv.dataset.frames = String(++frames);
   }
-  if (f.stats !== undefined) statsEl.innerHTML = md(f.stats) + classAcc(f);
+  if (f.stats !== undefined) { statsEl.innerHTML = md(f.stats); accEl.innerHTML = classAcc(f); }
   if (f.chart) document.dispatchEvent(new CustomEvent('np-chart', {detail: {id: 'mlp-curves', value: f.chart}}));
   if (f.network) { const im = document.querySelector('#mlp-network img'); if (im) im.src = f.network; }
   if (f.error && playing) { playing = false; pause(); }
@@ -302,7 +302,8 @@ const chosen = () => Number(document.querySelector('#mlp-class input[aria-checke
 function nearest(e, r) {  // the shown point within 12 px of the pointer, or -1
   let best = -1, bd = 144;
   pts.forEach((p, i) => {
-    const d = ((p[0] / lim + 1) / 2 * r.width + r.left - e.clientX) ** 2 + ((1 - p[1] / lim) / 2 * r.height + r.top - e.clientY) ** 2;
+    const dx = (p[0] / lim + 1) / 2 * r.width + r.left - e.clientX, dy = (1 - p[1] / lim) / 2 * r.height + r.top - e.clientY;
+    const d = dx * dx + dy * dy;
     if (d < bd) { bd = d; best = i; }
   });
   return best;
@@ -321,7 +322,8 @@ function edit(e, erase) {
     pts = pts.filter((_, j) => j !== i).map(p => p[4] > row ? [p[0], p[1], p[2], p[3], p[4] - 1] : p);
   } else {
     const at = v => Math.round(Math.min(lim, Math.max(-lim, v)) * 1e4) / 1e4;
-    const x = at(((e.clientX - r.left) / r.width * 2 - 1) * lim), y = at((1 - (e.clientY - r.top) / r.height * 2) * lim);
+    const x = at(((e.clientX - r.left) / r.width * 2 - 1) * lim);
+    const y = at((1 - (e.clientY - r.top) / r.height * 2) * lim);
     rows.push([x, y, chosen()]); pts.push([x, y, chosen(), 1, rows.length - 1]);
   }
   own = rows; seq += 1; cv.dataset.edited = String(seq); paint();
@@ -383,7 +385,8 @@ def build(opened, session_models: gr.State) -> None:
             stage = gr.HTML(value="", label=t("mlp.boundary"), show_label=True, container=True,
                             elem_id="mlp-boundary", server_functions=[tick], js_on_load=_STAGE_JS,
                             html_template=f'<canvas width="{SIDE}" height="{SIDE}"></canvas>'
-                                          '<div class="np-stage-stats" id="mlp-stats"></div>')
+                                          '<div class="np-stage-stats" id="mlp-stats"></div>'
+                                          '<div class="np-class-acc" id="mlp-class-acc"></div>')
             with gr.Row(elem_id="mlp-edit"):
                 gr.Radio([(str(k), k) for k in range(points.MAX_CLASSES)], value=0, label=t("mlp.class"),
                                 elem_id="mlp-class", scale=3)

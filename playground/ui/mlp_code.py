@@ -106,7 +106,8 @@ def _own_data(cfg) -> str:
                    for i in range(0, len(cfg.points), 4))
     helpers = "\n\n".join(inspect.getsource(f) for f in (points._mix, points._uniforms, points.own_split))
     return f'''def load_data():
-    """Your {len(cfg.points)} points, noise {cfg.noise}, {cfg.train_fraction:.0%} for training; features {", ".join(feats)}."""
+    """Your {len(cfg.points)} points, noise {cfg.noise}, {cfg.train_fraction:.0%} for training;
+    features {", ".join(feats)}."""
     x_train, y_train, x_test, y_test, _, _ = own_split(POINTS, {cfg.noise!r}, {cfg.train_fraction!r}, seed={cfg.seed})
     features = {list(feats)!r}
 
