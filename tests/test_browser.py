@@ -295,3 +295,128 @@ def test_fnn_scenario_sets_up_a_failing_network_and_explains_it(page, app_url):
     expect(page.locator("#mlp-stats")).to_contain_text("A fresh network with 6 parameters")  # (2 + 1) · 2
     page.get_by_text("Show the code").click()
     expect(page.locator("#mlp-code")).to_contain_text("nn.Linear(2, 2)")
+
+
+# Your own points on the FNN's plane: three clusters, their centres left empty (the surface shows there)
+CLUSTERS = [(-2.0, -1.5), (2.0, -1.5), (0.0, 2.0)]
+RING = [(0.5, 0.0), (0.25, 0.45), (-0.25, 0.45), (-0.5, 0.0), (-0.25, -0.45), (0.25, -0.45)]
+PLANE = 3.6  # the plane the stage shows, [-3.6, 3.6]²
+PIXEL = """([x, y]) => { const cv = document.querySelector('#mlp-boundary canvas'), lim = 3.6;
+  const px = Math.round((x / lim + 1) / 2 * cv.width), py = Math.round((1 - y / lim) / 2 * cv.height);
+  return Array.from(cv.getContext('2d').getImageData(px, py, 1, 1).data.slice(0, 3)); }"""
+
+
+def _at(box, x, y):
+    """A point of the plane → where it is on the stage's canvas (its bounding box)."""
+    return {"x": (x / PLANE + 1) / 2 * box["width"], "y": (1 - y / PLANE) / 2 * box["height"]}
+
+
+def _synced(canvas):
+    """Wait until the server has the page's last edit of the points."""
+    expect(canvas).to_have_attribute("data-answered", canvas.get_attribute("data-edited"))
+
+
+def test_fnn_learns_points_placed_by_clicking_in_three_classes(page, app_url):
+    page.goto(app_url)
+    page.get_by_role("tab", name="FNN / MLP").click()
+    stats, canvas = page.locator("#mlp-stats"), page.locator("#mlp-boundary canvas")
+    expect(stats).to_contain_text("A fresh network with 1,322 parameters")
+    page.locator("#mlp-clear").click()
+    expect(stats).to_contain_text("Your own points: 0 so far")
+    expect(canvas).to_have_attribute("data-points", "0")
+    box = canvas.bounding_box()
+    for k, (cx, cy) in enumerate(CLUSTERS):
+        page.locator("#mlp-class label").nth(k).click()
+        for dx, dy in RING:
+            canvas.click(position=_at(box, cx + dx, cy + dy))
+        expect(canvas).to_have_attribute("data-points", str(6 * (k + 1)))
+        if k == 0:  # one class cannot be trained on: the stage says what is missing, Play says why not
+            _synced(canvas)
+            expect(stats).to_contain_text("Your own points: 6 so far, of 1 class(es)")
+            page.locator("#mlp-play").click()
+            refusal = "training needs points of at least two classes; these 6 points have 1"
+            expect(page.get_by_text(refusal)).to_be_visible()
+    _synced(canvas)
+    expect(stats).to_contain_text("A fresh network with 1,347 parameters")  # three outputs: 1,322 + 24 + 1
+    expect(page.locator("#mlp-dataset input")).to_have_value("your own points")
+    cx, cy = CLUSTERS[0]
+    canvas.click(position=_at(box, cx + RING[0][0], cy + RING[0][1]), modifiers=["Shift"])  # erases that point
+    expect(canvas).to_have_attribute("data-points", "17")
+    _synced(canvas)
+    page.locator("#mlp-play").click()
+    expect(page.locator("#mlp-class-acc")).to_contain_text("Test accuracy per class:")
+    page.wait_for_function("() => /test accuracy 100/.test(document.querySelector('#mlp-stats').innerText)",
+                           timeout=180_000)  # three clusters apart: all test points right
+    page.locator("#mlp-pause").click()
+    expect(page.locator("#mlp-play")).to_be_visible()
+    expect(page.locator("#mlp-class-acc")).to_have_text("Test accuracy per class: 0: 100% 1: 100% 2: 100%")
+    blue, orange, green = (page.evaluate(PIXEL, list(c)) for c in CLUSTERS)  # the surface at the empty centres
+    assert blue[2] > blue[0] and blue[2] > blue[1], blue  # class 0 blue
+    assert orange[0] > orange[1] > orange[2], orange  # class 1 orange
+    assert green[1] > green[0] and green[1] > green[2], green  # class 2 green
+    # a preset and back: your points are still there
+    page.locator("#mlp-dataset input").click()
+    page.get_by_role("option", name="two spirals").click()
+    expect(stats).to_contain_text("A fresh network with 1,322 parameters")
+    expect(canvas).to_have_attribute("data-points", "500")
+    page.locator("#mlp-dataset input").click()
+    page.get_by_role("option", name="your own points").click()
+    expect(stats).to_contain_text("A fresh network with 1,347 parameters")
+    expect(canvas).to_have_attribute("data-points", "17")
+
+
+def test_fnn_points_from_a_csv_file_with_bad_lines_and_back_to_a_csv(page, app_url, tmp_path):
+    good = [(-2.0, -1.5, 0), (-1.5, -1.0, 0), (2.0, -1.5, 1), (1.5, -1.0, 1), (0.0, 2.0, 2), (0.5, 2.5, 2),
+            (0.0, -3.0, 3), (0.5, -3.2, 3)]
+    path = tmp_path / "mine.csv"
+    lines = ["x,y,label"] + [f"{x},{y},{c}" for x, y, c in good[:4]] + ["oops", "9,9,1"] + \
+            [f"{x},{y},{c}" for x, y, c in good[4:]]
+    path.write_text("\n".join(lines) + "\n")
+    page.goto(app_url)
+    page.get_by_role("tab", name="FNN / MLP").click()
+    stats, canvas = page.locator("#mlp-stats"), page.locator("#mlp-boundary canvas")
+    expect(stats).to_contain_text("A fresh network with 1,322 parameters")
+    big = tmp_path / "big.csv"
+    big.write_text("0.1234567,0.1234567,1\n" * 12_000)  # 264 kB: over the CSV limit, far under the app's uploads
+    with page.expect_file_chooser() as chooser:
+        page.locator("#mlp-upload").click()
+    chooser.value.set_files(str(big))
+    expect(page.get_by_text("the CSV file is 264 kB; at most 200 kB (2000 points)")).to_be_visible()
+    expect(canvas).to_have_attribute("data-points", "500")  # the spirals are still there
+    with page.expect_file_chooser() as chooser:
+        page.locator("#mlp-upload").click()
+    chooser.value.set_files(str(path))
+    expect(page.get_by_text("Read 8 points from the CSV file; 2 line(s) could not be used and were skipped "
+                            "(line 6, 7)")).to_be_visible()
+    expect(stats).to_contain_text("A fresh network with 1,372 parameters")  # four outputs: 1,322 + 2 · 25
+    expect(canvas).to_have_attribute("data-points", "8")
+    with page.expect_download() as download:
+        page.locator("#mlp-download").click()
+    text = open(download.value.path()).read()
+    assert text.splitlines()[0] == "x,y,label"
+    assert sorted(tuple(float(v) for v in line.split(",")) for line in text.splitlines()[1:]) == sorted(good)
+
+
+def test_fnn_own_points_speak_chinese_and_a_bad_csv_loses_nothing(browser, app_url, tmp_path):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(app_url)
+        page.get_by_role("tab", name="前馈网络 / MLP").click()
+        stats, canvas = page.locator("#mlp-stats"), page.locator("#mlp-boundary canvas")
+        expect(stats).to_contain_text("新网络，共 1,322 个参数")
+        page.locator("#mlp-clear").click()
+        expect(stats).to_contain_text("你自己的点：目前 0 个")
+        canvas.click(position=_at(canvas.bounding_box(), 1.0, 1.0))
+        _synced(canvas)
+        expect(stats).to_contain_text("你自己的点：目前 1 个，共 1 类")
+        bad = tmp_path / "bad.csv"
+        bad.write_text("hello\nworld,1\n")
+        with page.expect_file_chooser() as chooser:
+            page.locator("#mlp-upload").click()
+        chooser.value.set_files(str(bad))
+        expect(page.get_by_text("这个文件里没有可用的行")).to_be_visible()
+        expect(canvas).to_have_attribute("data-points", "1")  # the point placed before is still there
+        expect(stats).to_contain_text("你自己的点：目前 1 个，共 1 类")
+    finally:
+        context.close()

@@ -103,3 +103,54 @@ def test_a_diverging_run_in_the_tab_stops_with_a_message(monkeypatch):
     assert sess["stepper"].step_count == 5  # the diverged step was not applied
     shown = tab.frame(sess, None)
     assert shown["error"] and "Training stopped" in shown["stats"] and "press **Reset**" in shown["stats"]
+
+
+# -----------------------------------------------------------------------------
+# Your own points: up to four classes
+
+
+def test_own_points_split_like_the_presets_and_an_edit_moves_no_other_point():
+    rng = np.random.default_rng(0)
+    rows = [[round(float(x), 4), round(float(y), 4), int(c)]
+            for (x, y), c in zip(rng.uniform(-3, 3, (50, 2)), rng.integers(0, 3, 50))]
+    xtr, ytr, xte, yte, tr, te = points.own_split(rows, noise=0.0, train_fraction=0.7, seed=0)
+    assert len(ytr) == 35 and len(yte) == 15 and sorted([*tr, *te]) == list(range(50))
+    assert np.allclose(xtr, np.array(rows)[tr, :2])  # no noise: the points stay where they were placed
+    *_, tr2, te2 = points.own_split(rows + [[0.5, 0.5, 1]], noise=0.0, train_fraction=0.7, seed=0)
+    moved = set(tr) ^ set(t for t in tr2 if t < 50)
+    assert len(moved) <= 1, "adding a point swaps at most one other between training and test"
+    jittered = points.own_split(rows, noise=0.1, train_fraction=0.7, seed=0)[0]
+    shift = np.abs(jittered - xtr)
+    assert 0.01 < shift.mean() < 0.6 and np.abs(jittered).max() <= points.PLANE  # N(0, 0.3), kept in the plane
+    with pytest.raises(points.PointsError, match="at least two classes; these 3 points have 1"):
+        points.own_split([[0, 0, 2]] * 3, 0.0, 0.7)
+
+
+def test_csv_files_are_read_with_bad_lines_counted():
+    text = "x,y,label\n0.5,1,0\n\n1;2;1\nbad line\n9,0,1\n1,1,4\n-1\t-1\t2\n1,2\n"
+    rows, bad = points.read_csv(text)
+    assert rows == ((0.5, 1.0, 0), (1.0, 2.0, 1), (-1.0, -1.0, 2)) and bad == [5, 6, 7, 9]
+    with pytest.raises(points.PointsError, match="no usable row"):
+        points.read_csv("a,b\nc,d\n")
+    with pytest.raises(points.PointsError, match="at most 2000"):
+        points.read_csv("".join(f"0,0,{k % 2}\n" for k in range(2001)))
+
+
+def test_a_network_for_four_classes_has_four_outputs_and_a_probability_per_class():
+    rows = [[x, y, c] for c, (x, y) in enumerate([(-2, -2), (2, -2), (-2, 2), (2, 2)]) for _ in range(3)]
+    cfg = mlp.Config(dataset="custom", points=rows, n_layers=1, units=4)
+    assert cfg.n_classes() == 4 and cfg.points[0] == (-2.0, -2.0, 0)  # lists from JSON become a tuple
+    model = mlp.build(cfg)
+    out = mlp.boundary(model, cfg, resolution=12)
+    assert out["probs"].shape == (4, 12, 12) and np.allclose(out["probs"].sum(0), 1, atol=1e-5)
+    assert len(mlp.class_accuracy(model, cfg)) == 4
+    assert mlp.Config().n_classes() == 2 and mlp.build(mlp.Config()).out.out_features == 2
+
+
+def test_the_two_class_surface_colours_are_the_many_class_ones_for_two_classes():
+    from playground.ui import plots
+
+    p = np.random.default_rng(0).uniform(0, 1, (20, 20))
+    assert np.allclose(plots._two_class(p), plots.class_surface(np.stack([1 - p, p])))
+    three = plots.class_surface(np.array([[[0.1]], [[0.1]], [[0.8]]]))[0, 0]
+    assert three[1] > three[0] and three[1] > three[2]  # class 2 is green

@@ -1,15 +1,16 @@
-"""A feed-forward network (multilayer perceptron) that separates two classes of points in the plane.
+"""A feed-forward network (multilayer perceptron) that separates classes of points in the plane.
 
 The inputs are features of a point's coordinates (x, y, x², y², xy, sin x, sin y: any subset); then
 ``n_layers`` hidden layers of ``units`` neurons, each computing
 
     h = σ(W h_prev + b)          σ ∈ {ReLU, tanh, sigmoid, GELU}
 
-and a linear output of 2 logits (softmax, cross-entropy). L1 and L2 penalties on the weights
-(λ₁ Σ|w| + λ₂ Σw², biases excluded) are added to the loss. Without hidden layers this is logistic
-regression: a straight boundary in feature space.
+and a linear output of K logits, one per class (softmax, cross-entropy): K = 2 for the toy datasets, up
+to 4 for a learner's own points (``dataset="custom"``, ``points`` [(x, y, label), …]). L1 and L2
+penalties on the weights (λ₁ Σ|w| + λ₂ Σw², biases excluded) are added to the loss. Without hidden
+layers this is logistic regression: a straight boundary in feature space.
 
-    (B, F) → [Linear(F→U) → σ] × n_layers → Linear(→2) → (B, 2)
+    (B, F) → [Linear(F→U) → σ] × n_layers → Linear(→K) → (B, K)
 
 Sources: Rumelhart, Hinton & Williams 1986 (backpropagation); Smilkov & Carter, TensorFlow Playground
 (2016); "Dive into Deep Learning" ch. 5 (multilayer perceptrons). The FNN tab trains it live.
@@ -34,7 +35,8 @@ ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": 
 
 @dataclass
 class Config:
-    dataset: str = choice("spirals", points.TOY_DATASETS, "which two-class problem")
+    dataset: str = choice("spirals", points.TOY_DATASETS + ("custom",),
+                          "which two-class problem, or your own points (\"custom\")")
     noise: float = bounded(0.05, 0.0, 0.5, "jitter of the points (fraction of the range)")
     n_points: int = bounded(500, 20, 2000, "points in the dataset")
     train_fraction: float = bounded(0.7, 0.1, 0.9, "share of the points used for training")
@@ -52,9 +54,13 @@ class Config:
     schedule: str = trainer("schedule", "constant")
     clip: float = trainer("clip", 0.0)
     seed: int = trainer("seed", 0, help="random seed (data and weights)")
+    points: tuple = ()  # dataset "custom": the learner's points ((x, y, label), …), labels 0 … 3, ≤ 2000
 
     def __post_init__(self):
         self.feature_list()  # ValueError for an unknown or empty feature list
+        self.points = points.check_points(self.points)  # lists from JSON → a tuple (hashable), or PointsError
+        if self.points and self.dataset != "custom":
+            raise points.PointsError("points_preset", dataset=self.dataset)
 
     def feature_list(self) -> tuple[str, ...]:
         names = tuple(f.strip() for f in str(self.features).split(",") if f.strip())
@@ -62,6 +68,10 @@ class Config:
             raise ValueError(f"features must be a comma-separated list of distinct names from "
                              f"{', '.join(points.FEATURES)}, got {self.features!r}")
         return names
+
+    def n_classes(self) -> int:
+        """K: 2 for the toy datasets, the largest label + 1 for your own points (at least 2)."""
+        return max(2, points.n_classes(self.points)) if self.dataset == "custom" else 2
 
 
 QUICK = Config()  # two seconds on a 2-core CPU; solves the spirals (≥ 95 % test accuracy)
@@ -74,12 +84,12 @@ class MLP(nn.Module):
         act = ACTIVATIONS[cfg.activation]
         sizes = [len(cfg.feature_list())] + [cfg.units] * cfg.n_layers
         self.hidden = nn.ModuleList(nn.Sequential(nn.Linear(a, b), act()) for a, b in zip(sizes, sizes[1:]))
-        self.out = nn.Linear(sizes[-1], 2)
+        self.out = nn.Linear(sizes[-1], cfg.n_classes())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for layer in self.hidden:
             x = layer(x)  # (B, units)
-        return self.out(x)  # (B, 2) logits
+        return self.out(x)  # (B, K) logits
 
 
 # -----------------------------------------------------------------------------
@@ -97,13 +107,26 @@ def example_input(cfg: Config) -> torch.Tensor:
 
 
 def split(cfg: Config):
-    """(x_train, y_train, x_test, y_test) as tensors of features (made once per data settings)."""
-    return _split(cfg.dataset, cfg.n_points, cfg.noise, cfg.train_fraction, cfg.seed, cfg.feature_list())
+    """(x_train, y_train, x_test, y_test) as tensors of features (made once per data settings).
+    Raises ``points.PointsError`` for own points of fewer than two classes."""
+    return _split(cfg.dataset, cfg.n_points, cfg.noise, cfg.train_fraction, cfg.seed, cfg.feature_list(),
+                  cfg.points)
+
+
+def raw_split(cfg: Config):
+    """(x_train, y_train, x_test, y_test) as points in the plane (numpy), and (train_rows, test_rows): for
+    your own points the indexes into ``cfg.points``, else None."""
+    if cfg.dataset == "custom":
+        *data, tr, te = points.own_split(cfg.points, cfg.noise, cfg.train_fraction, cfg.seed)
+        return tuple(data), (tr, te)
+    return points.toy_split(cfg.dataset, cfg.n_points, cfg.noise, cfg.train_fraction, cfg.seed), None
 
 
 @lru_cache(maxsize=32)
-def _split(dataset, n_points, noise, train_fraction, seed, feats):
-    xtr, ytr, xte, yte = points.toy_split(dataset, n_points, noise, train_fraction, seed)
+def _split(dataset, n_points, noise, train_fraction, seed, feats, own):
+    cfg = Config(dataset=dataset, n_points=n_points, noise=noise, train_fraction=train_fraction, seed=seed,
+                 points=own)
+    (xtr, ytr, xte, yte), _ = raw_split(cfg)
     return (torch.from_numpy(points.featurize(xtr, feats)), torch.from_numpy(ytr),
             torch.from_numpy(points.featurize(xte, feats)), torch.from_numpy(yte))
 
@@ -142,6 +165,18 @@ def loss(model: MLP, batch) -> tuple[torch.Tensor, dict[str, float]]:
 
 
 @torch.no_grad()
+def class_accuracy(model: MLP, cfg: Config, split_name: str = "test") -> list[float | None]:
+    """Accuracy on the test (or training) points of each class 0 … K − 1; None for a class with none."""
+    was_training = model.training
+    model.eval()
+    xtr, ytr, xte, yte = split(cfg)
+    x, y = (xte, yte) if split_name == "test" else (xtr, ytr)
+    right = model(x.to(next(model.parameters()).device)).argmax(1).cpu() == y
+    model.train(was_training)
+    return [right[y == k].float().mean().item() if (y == k).any() else None for k in range(cfg.n_classes())]
+
+
+@torch.no_grad()
 def evaluate(model: MLP, cfg: Config, split_name: str = "test") -> dict[str, float]:
     """Loss (without the penalty) and accuracy on the test points (or the training points)."""
     was_training = model.training
@@ -162,12 +197,13 @@ def evaluate(model: MLP, cfg: Config, split_name: str = "test") -> dict[str, flo
 
 @torch.no_grad()
 def boundary(model: MLP, cfg: Config, resolution: int = 80) -> dict[str, np.ndarray]:
-    """P(class 1) over a grid of the plane, and each hidden neuron's output over the same grid.
+    """Each class's probability over a grid of the plane, and each hidden neuron's output over the same grid.
 
-    → {"xs": (R,), "ys": (R,), "prob": (R, R), "neurons": [(units, R, R) per hidden layer]}
+    → {"xs": (R,), "ys": (R,), "probs": (K, R, R), "prob": P(class 1) (R, R),
+       "neurons": [(units, R, R) per hidden layer]}
     """
     model.eval()
-    lim = points.TOY_RANGE * 1.2
+    lim = points.PLANE
     xs = np.linspace(-lim, lim, resolution, dtype=np.float32)
     gx, gy = np.meshgrid(xs, xs)
     pts = np.stack([gx.ravel(), gy.ravel()], axis=1)
@@ -176,8 +212,8 @@ def boundary(model: MLP, cfg: Config, resolution: int = 80) -> dict[str, np.ndar
     for layer in model.hidden:
         h = layer(h)
         neurons.append(h.T.reshape(-1, resolution, resolution).cpu().numpy())
-    prob = F.softmax(model.out(h), dim=1)[:, 1].reshape(resolution, resolution).cpu().numpy()
-    return {"xs": xs, "ys": xs, "prob": prob, "neurons": neurons}
+    probs = F.softmax(model.out(h), dim=1).T.reshape(-1, resolution, resolution).cpu().numpy()
+    return {"xs": xs, "ys": xs, "probs": probs, "prob": probs[1], "neurons": neurons}
 
 
 def param_count(model: MLP) -> int:

@@ -11,10 +11,11 @@ from playground.ui.i18n import msg
 MAX_CONFIG_CHARS = 4000
 
 
-def parse_config(config, example: str, request: gr.Request | None = None) -> dict:
-    """A JSON object string (empty = {}) → dict; ``gr.Error`` saying what is wrong (in the page's language)."""
-    if not isinstance(config, str) or len(config) > MAX_CONFIG_CHARS:
-        raise gr.Error(msg("err.config_size", request, max=MAX_CONFIG_CHARS))
+def parse_config(config, example: str, request: gr.Request | None = None, max_chars: int = MAX_CONFIG_CHARS) -> dict:
+    """A JSON object string (empty = {}) → dict; ``gr.Error`` saying what is wrong (in the page's language).
+    ``max_chars``: longer strings are refused unread (an endpoint that takes data, e.g. points, allows more)."""
+    if not isinstance(config, str) or len(config) > max_chars:
+        raise gr.Error(msg("err.config_size", request, max=max_chars))
     try:
         value = json.loads(config) if config.strip() else {}
     except RecursionError:

@@ -1,7 +1,8 @@
 """"Show the code": a standalone PyTorch script that trains the FNN tab's current settings.
 
 The dataset generator is copied from ``playground.data`` with ``inspect`` so the script and the app
-make exactly the same points; the rest is the plain PyTorch a learner would write.
+make exactly the same points (your own points are written out, with the split and jitter they get);
+the rest is the plain PyTorch a learner would write.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def script(cfg, epochs: int | None = None) -> str:
     for _ in range(cfg.n_layers):
         layers.append(f"nn.Linear({width}, {cfg.units}), {_ACTIVATIONS[cfg.activation]},")
         width = cfg.units
-    layers.append(f"nn.Linear({width}, 2),")
+    layers.append(f"nn.Linear({width}, {cfg.n_classes()}),  # one logit per class")
     body = "\n        ".join(layers)
     penalty = []
     if cfg.l1:
@@ -40,8 +41,9 @@ def script(cfg, epochs: int | None = None) -> str:
     if cfg.l2:
         penalty.append(f"{cfg.l2!r} * sum((w * w).sum() for w in weights)")
     penalty_line = (" + ".join(["loss"] + penalty)) if penalty else "loss"
-    source = inspect.getsource(points.toy_dataset)
-    return f'''"""Train a feed-forward network on the "{cfg.dataset}" toy dataset (Neural Playground's FNN tab)."""
+    data = _own_data(cfg) if cfg.dataset == "custom" else _toy_data(cfg)
+    what = "your own points" if cfg.dataset == "custom" else f'the "{cfg.dataset}" toy dataset'
+    return f'''"""Train a feed-forward network on {what} (Neural Playground's FNN tab)."""
 import numpy as np
 import torch
 import torch.nn as nn
@@ -70,7 +72,15 @@ def main():
     print(f"test accuracy {{accuracy:.3f}}")
 
 
-def load_data():
+{data}
+if __name__ == "__main__":
+    main()
+'''
+
+
+def _toy_data(cfg) -> str:
+    feats = cfg.feature_list()
+    return f'''def load_data():
     """{cfg.n_points} points, noise {cfg.noise}, {cfg.train_fraction:.0%} for training; features {", ".join(feats)}."""
     points, labels = toy_dataset({cfg.dataset!r}, {cfg.n_points}, {cfg.noise!r}, seed={cfg.seed})
     order = np.random.default_rng({cfg.seed} + 1).permutation({cfg.n_points})
@@ -86,8 +96,38 @@ TOY_RANGE = {points.TOY_RANGE!r}
 {_FEATURES}
 
 
-{source}
+{inspect.getsource(points.toy_dataset)}
+'''
 
-if __name__ == "__main__":
-    main()
+
+def _own_data(cfg) -> str:
+    feats = cfg.feature_list()
+    rows = "".join("    " + " ".join(f"({x!r}, {y!r}, {c})," for x, y, c in cfg.points[i:i + 4]) + "\n"
+                   for i in range(0, len(cfg.points), 4))
+    helpers = "\n\n".join(inspect.getsource(f) for f in (points._mix, points._uniforms, points.own_split))
+    return f'''def load_data():
+    """Your {len(cfg.points)} points, noise {cfg.noise}, {cfg.train_fraction:.0%} for training;
+    features {", ".join(feats)}."""
+    x_train, y_train, x_test, y_test, _, _ = own_split(POINTS, {cfg.noise!r}, {cfg.train_fraction!r}, seed={cfg.seed})
+    features = {list(feats)!r}
+
+    def inputs(p):
+        return torch.from_numpy(np.stack([FEATURES[f](p[:, 0], p[:, 1]) for f in features], axis=1).astype(np.float32))
+
+    return inputs(x_train), torch.from_numpy(y_train), inputs(x_test), torch.from_numpy(y_test)
+
+
+POINTS = [  # (x, y, label)
+{rows}]
+TOY_RANGE = {points.TOY_RANGE!r}
+PLANE = {points.PLANE!r}
+{_FEATURES}
+
+
+class PointsError(ValueError):
+    def __init__(self, code, **params):
+        super().__init__(f"{{code}}: {{params}}")
+
+
+{helpers}
 '''

@@ -88,8 +88,10 @@ def progress_html(fraction: float) -> str:
     return f'<div class="np-progress"><div class="np-progress-bar" style="width:{pct:.1f}%"></div></div>'
 
 
-# Class colours of the FNN tab: class 0 blue, class 1 orange (TensorFlow Playground's convention).
-CLASS_RGB = np.array([[99, 102, 241], [249, 115, 22]], dtype=np.float64)
+# Class colours of the FNN tab: class 0 blue, class 1 orange (TensorFlow Playground's convention); a
+# learner's own points may add class 2 bluish green and class 3 reddish purple (Okabe & Ito's colour-blind
+# safe palette), told apart from the first two by hue and lightness.
+CLASS_RGB = np.array([[99, 102, 241], [249, 115, 22], [0, 158, 115], [204, 121, 167]], dtype=np.float64)
 SURFACE_STRENGTH = 0.55  # how far a sure prediction's colour goes from white toward its class's
 
 
@@ -102,13 +104,23 @@ def _two_class(prob: np.ndarray) -> np.ndarray:
     return white * (1 - strength) + colour * strength
 
 
+def class_surface(probs: np.ndarray) -> np.ndarray:
+    """(K, …) class probabilities → RGB: each place in its likeliest class's colour, paler the less sure
+    (white where all K are equally likely). For K = 2 this is ``_two_class(probs[1])``."""
+    probs = np.clip(np.asarray(probs, dtype=np.float64), 0, 1)
+    k = len(probs)
+    top = probs.argmax(0)
+    strength = np.clip((probs.max(0) - 1 / k) / (1 - 1 / k), 0, 1)[..., None] * SURFACE_STRENGTH
+    return np.full(3, 255.0) * (1 - strength) + CLASS_RGB[top] * strength
+
+
 def network_diagram(inputs: list[np.ndarray], layers: list[np.ndarray], weights: list[np.ndarray],
                     output: np.ndarray, max_height: int = 680) -> np.ndarray:
     """TensorFlow-Playground-style picture of the network: every neuron as a small map of its output over
     the plane, columns of layers, and the weights as lines (orange +, blue −, width ∝ |w|).
 
     inputs: feature maps (R, R); layers: per hidden layer (units, R, R); weights: the Linear weights in order
-    (out, in); output: P(class 1) (R, R).
+    (out, in); output: P(class 1) (R, R), or with more than two classes their probabilities (K, R, R).
     """
     from PIL import Image, ImageDraw
 
@@ -145,7 +157,7 @@ def network_diagram(inputs: list[np.ndarray], layers: list[np.ndarray], weights:
         for ni, m in enumerate(col):
             m = np.asarray(m, dtype=np.float64)
             if ci == len(columns) - 1:
-                rgb = _two_class(m)
+                rgb = _two_class(m) if m.ndim == 2 else class_surface(m)
             else:
                 lim = float(np.abs(m).max()) or 1.0
                 rgb = _two_class(0.5 + 0.5 * m / lim)  # a neuron's own scale: its sign pattern shows

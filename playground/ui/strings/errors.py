@@ -2,11 +2,12 @@
 jobs (``playground.errors``), bad API arguments. The English of the first two is the code's own."""
 
 from playground import errors
-from playground.data import drawing
+from playground.data import drawing, points
 
 EN = {
     **{f"err.{code}": text for code, text in drawing.ERRORS.items()},
     **{f"err.{code}": text for code, text in errors.MESSAGES.items()},
+    **{f"err.{code}": text for code, text in points.ERRORS.items()},
     "err.config_size": "config must be a JSON object of at most {max} characters",
     "err.config_deep": "config is nested too deeply to be a JSON object of settings",
     "err.config_json": "config is not valid JSON ({why} at character {pos})",
@@ -45,4 +46,12 @@ ZH = {
     "err.config_object": "config 必须是一个 JSON 对象，例如 {example}",
     "err.arch_text": "arch 必须是以下之一：{valid}",
     "err.steps": "steps 必须是 [1, {max}] 之间的整数，收到的是 {value}",
+    "err.points_form": "points 必须是由 [x, y, label] 组成的列表，例如 [[0.5, -1.2, 0], [1, 1, 1]]；收到的是 {value}",
+    "err.points_range": "points[{row}] 是 ({x}, {y})：x 和 y 必须是 [-{lim}, {lim}] 之间的数，即所显示的平面",
+    "err.points_label": "points[{row}] 的类别是 {value}：类别必须是 0 到 {top} 的整数（最多 {k} 类）",
+    "err.points_many": "一共 {n} 个点；最多 {max} 个",
+    "err.points_classes": "训练至少需要两类点；这 {n} 个点只有 {k} 类",
+    "err.points_preset": "自己的点要配合数据集 \"custom\"（或不指定数据集），而不是 {dataset!r}",
+    "err.csv_size": "CSV 文件有 {kb} kB；最多 {max} kB（{points} 个点）",
+    "err.csv_empty": "这个文件里没有可用的行：每行必须是 x,y,label（例如 0.5,-1.2,0）；有 {bad} 行无法读取",
 }

@@ -6,7 +6,24 @@ EN = {
     "text.mlp_theory": markdown("en", "mlp_theory"),
     "mlp.intro": "Pick a dataset and a network, then press **Play**: the background shows what the network "
                  "predicts at every point of the plane (blue = class 0, orange = class 1), the dots are the data "
-                 "(filled: training, hollow: test). Changing any setting starts a fresh network.",
+                 "(filled: training, hollow: test). Changing any setting starts a fresh network. "
+                 "Or place your own points, of up to four classes (green = class 2, purple = class 3): "
+                 "click on the plane.",
+    "mlp.ds_custom": "your own points",
+    "mlp.class": "Class of new points", "mlp.erase": "Eraser", "mlp.clear": "Clear",
+    "mlp.from_preset": "Start from this preset", "mlp.csv_upload": "Upload CSV", "mlp.csv_download": "Download CSV",
+    "mlp.edit_help": "**Your own points:** click on the plane to add a point of the chosen class (a preset "
+                     "becomes your own points); shift-click, right-click or the eraser removes the nearest. "
+                     "A CSV file has one `x,y,label` line per point (x and y in [-3.6, 3.6], labels 0–3). "
+                     "Noise jitters your points too, and the training share splits them, as for the presets.",
+    "mlp.draft": "Your own points: {n} so far, of {k} class(es). Place points of at least two classes to train "
+                 "a network (click on the plane).",
+    "mlp.class_acc": "Test accuracy per class:",
+    "mlp.csv_read": "Read {good} points from the CSV file; {bad} line(s) could not be used and were skipped "
+                    "(line {lines}).",
+    "mlp.already_own": "These are already your own points: pick a dataset first, then press this button to "
+                       "start from its points.",
+    "mlp.no_file": "No file was received.",
     "mlp.dataset": "Dataset", "mlp.ds_circles": "circles", "mlp.ds_xor": "XOR", "mlp.ds_spirals": "two spirals",
     "mlp.ds_blobs": "Gaussian blobs", "mlp.ds_moons": "moons",
     "mlp.noise": "Noise", "mlp.train_fraction": "Share of points for training",
@@ -44,7 +61,19 @@ EN = {
 ZH = {
     "text.mlp_theory": markdown("zh", "mlp_theory"),
     "mlp.intro": "选一个数据集和网络结构，然后点击 **播放**：背景是网络对平面上每一点的预测（蓝色为第 0 类，"
-                 "橙色为第 1 类），圆点是数据（实心：训练集，空心：测试集）。修改任何设置都会重新开始一个新网络。",
+                 "橙色为第 1 类），圆点是数据（实心：训练集，空心：测试集）。修改任何设置都会重新开始一个新网络。"
+                 "也可以放上自己的点，最多四类（绿色为第 2 类，紫色为第 3 类）：在平面上点击即可。",
+    "mlp.ds_custom": "自己的点",
+    "mlp.class": "新点的类别", "mlp.erase": "橡皮擦", "mlp.clear": "清空",
+    "mlp.from_preset": "从当前预设开始", "mlp.csv_upload": "上传 CSV", "mlp.csv_download": "下载 CSV",
+    "mlp.edit_help": "**自己的点**：在平面上点击，添加一个所选类别的点（预设数据集会变成你自己的点）；"
+                     "按住 Shift 单击、右键单击或使用橡皮擦，删除最近的点。CSV 文件每行一个点：`x,y,label`"
+                     "（x、y 在 [-3.6, 3.6] 之内，类别为 0–3）。噪声同样会抖动你的点，训练集比例同样会划分它们，与预设数据集一样。",
+    "mlp.draft": "你自己的点：目前 {n} 个，共 {k} 类。至少要有两类点才能训练网络（在平面上点击添加）。",
+    "mlp.class_acc": "各类测试准确率：",
+    "mlp.csv_read": "从 CSV 文件读入 {good} 个点；有 {bad} 行无法使用，已跳过（第 {lines} 行）。",
+    "mlp.already_own": "现在已经是你自己的点了：请先选一个数据集，再点这个按钮，从它的点开始编辑。",
+    "mlp.no_file": "没有收到文件。",
     "mlp.dataset": "数据集", "mlp.ds_circles": "同心圆", "mlp.ds_xor": "异或（XOR）", "mlp.ds_spirals": "双螺旋",
     "mlp.ds_blobs": "高斯团", "mlp.ds_moons": "双月牙",
     "mlp.noise": "噪声", "mlp.train_fraction": "训练集所占比例",
@@ -67,11 +96,11 @@ ZH = {
     "mlp.sc_linear": "双螺旋，没有隐藏层", "mlp.sc_divergent": "学习率过大",
     "mlp.sc_sigmoid": "六层 sigmoid + SGD",
     "mlp.sc_linear_text": "没有隐藏层时，网络就是逻辑回归：它的决策边界在输入空间里是一条直线，而没有任何直线能分开"
-                          "两条螺旋。**修正：**加两到三个隐藏层。",
+                          "两条螺旋。**修正**：加两到三个隐藏层。",
     "mlp.sc_divergent_text": "普通 SGD 用学习率 10 时每一步都迈得太大：损失来回跳动，或者网络退化成只输出一个类别。"
-                             "**修正：**学习率改为 0.03，或换用 Adam。",
+                             "**修正**：学习率改为 0.03，或换用 Adam。",
     "mlp.sc_sigmoid_text": "sigmoid 的斜率最大只有 ¼，梯度每往回传一层就缩小一次：前面几层几乎学不动，损失停在 0.69 "
-                           "附近。**修正：**改用 ReLU 或 tanh、减少层数，或换用 Adam（它会为每个权重调整步长）。",
+                           "附近。**修正**：改用 ReLU 或 tanh、减少层数，或换用 Adam（它会为每个权重调整步长）。",
     "mlp.code": "查看代码（与当前设置对应的 PyTorch 脚本）",
     "mlp.theory": "原理：层、激活函数、反向传播、正则化",
 }
