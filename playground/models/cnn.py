@@ -78,7 +78,9 @@ QUICK = Config(c1=16, c2=32, hidden=64, epochs=8)
 TINY = Config(c1=4, c2=8, hidden=16, dropout=0.0, batch_size=32, epochs=1, augment=False)
 # A fine-tune's training settings (the fine-tune API's defaults, each overridable and bounded as usual): a
 # gentler rate than from scratch, three short epochs (see FineTuneData): 120 steps for 50 drawings (40
-# trained on), about 30 s with the pretrained CNN on one core of a busy 2-core CPU (bench/finetune.py).
+# trained on) and four evaluations (before, after each epoch). With the pretrained CNN on one thread: a step
+# of 32 ≈ 0.08 s, an evaluation ≈ 2.5 s on an idle 2-core CPU, so ≈ 25–30 s a job; measured through the API
+# on a shared 2-core machine (load average 4–7): 45–75 s (bench/finetune.py).
 FINETUNE = dict(lr=2e-3, epochs=3, batch_size=32)
 ARCH_FIELDS = ("c1", "c2", "hidden")  # a fine-tune's must equal its start model's: the weights' shapes
 CHART_EXTRAS = ("personal_acc",)  # a fine-tune's accuracy on the learner's held-out digits, after each epoch
