@@ -164,10 +164,10 @@ def jsonable(history: dict) -> dict:
             "stats": {n: {k: [clean(v) for v in vs] for k, vs in s.items()} for n, s in history["stats"].items()}}
 
 
-def every(total_steps: int, points: int = 200, at_least: int = 10) -> int:
-    """Steps between watched steps for a run of ``total_steps``: about ``points`` of them, never more
-    often than one in ``at_least`` (each costs a weight copy, norms and histograms)."""
-    return max(at_least, -(-int(total_steps) // points))
+def every(total_steps: int, points: int = 200) -> int:
+    """Steps between watched steps for a run of ``total_steps``: about ``points`` of them (each costs a
+    weight copy, norms and histograms: ``bench/health.py`` measures what that does to training speed)."""
+    return max(1, -(-int(total_steps) // points))
 
 
 MAX_POINTS = 400  # steps a live history keeps; beyond, every other one is dropped (the curve keeps its shape)
