@@ -88,7 +88,8 @@ class Monitor:
         self._hooks, self._acts, self._before = [], {}, None
 
     def wants(self, step: int) -> bool:
-        return step % self.every == 0
+        """Whether step ``step`` (counted from 1) is watched: the first, then one in ``every``."""
+        return step == 1 or step % self.every == 0
 
     def start(self) -> None:
         """Hook every layer's output for the coming forward pass."""
@@ -138,6 +139,7 @@ class Monitor:
 
 
 HIST_BINS = 30
+HIST_SAMPLE = 4096  # values a histogram is drawn from
 
 
 def _histograms(acts: torch.Tensor | None, layer: dict) -> dict:
@@ -148,7 +150,8 @@ def _histograms(acts: torch.Tensor | None, layer: dict) -> dict:
             w.grad is not None for w in layer["weights"]) else None)):
         if values is None or values.numel() == 0:
             continue
-        v = values.detach().float().reshape(-1).cpu()
+        v = values.detach().reshape(-1)
+        v = v[::max(1, v.numel() // HIST_SAMPLE)].float().cpu()  # an even sample: the shape, cheaply
         lo, hi = float(v.min()), float(v.max())
         if hi <= lo:
             hi = lo + 1e-6
@@ -164,10 +167,11 @@ def jsonable(history: dict) -> dict:
             "stats": {n: {k: [clean(v) for v in vs] for k, vs in s.items()} for n, s in history["stats"].items()}}
 
 
-def every(total_steps: int, points: int = 200) -> int:
-    """Steps between watched steps for a run of ``total_steps``: about ``points`` of them (each costs a
-    weight copy, norms and histograms: ``bench/health.py`` measures what that does to training speed)."""
-    return max(1, -(-int(total_steps) // points))
+def every(total_steps: int, points: int = 200, at_least: int = 5) -> int:
+    """Steps between watched steps for a run of ``total_steps``: about ``points`` of them, never more often
+    than one in ``at_least`` (each costs a weight copy, norms and histograms: ``bench/health.py`` measures
+    what that does to training speed). The first step is always watched (see ``Monitor.wants``)."""
+    return max(at_least, -(-int(total_steps) // points))
 
 
 MAX_POINTS = 400  # steps a live history keeps; beyond, every other one is dropped (the curve keeps its shape)

@@ -53,6 +53,8 @@ def test_each_statistic_is_what_a_hand_computation_gives():
     assert stats["grad_norm"] == pytest.approx(g.norm().item(), rel=1e-5)
     assert stats["update_ratio"] == pytest.approx(math.log10(0.1 * g.norm().item() / w_before.norm().item()), rel=1e-4)
     assert mon.history["steps"] == [1] and mon.history["stats"]["fc1"]["grad_norm"] == [stats["grad_norm"]]
+    ten = layer_health.Monitor(model, every=10)
+    assert [s for s in range(1, 31) if ten.wants(s)] == [1, 10, 20, 30]  # the first step, then one in ten
     assert sum(mon.histograms["fc1"]["act"]["counts"]) == h.numel()
 
 
@@ -70,7 +72,7 @@ def test_a_watched_run_trains_exactly_as_an_unwatched_one():
     seen = []
     watched = engine.fit(mlp, cfg, health_every=2, on_health=lambda step, stats, hist: seen.append(step))
     assert watched.history["train_loss"] == plain.history["train_loss"] and watched.final == plain.final
-    assert plain.health is None and watched.health["steps"] == seen == list(range(2, watched.steps + 1, 2))
+    assert plain.health is None and watched.health["steps"] == seen == [1, *range(2, watched.steps + 1, 2)]
     assert watched.health["layers"] == ["hidden.0.0", "hidden.1.0", "hidden.2.0", "out"]
 
 

@@ -156,12 +156,12 @@ def _chosen(model, request) -> session.SessionModel:
     try:
         if jobs.manager().status(model, curves=False)["arch"] != "cnn":
             raise gr.Error(msg("cnn.err_not_cnn", request, job=model))
-        jobs.manager().load_model(model)
+        _, chosen = session.use_job(model, None)  # refuses a job without a model, or a damaged one
     except jobs.JobError as e:
         raise widgets.refusal(e, request)
     except session.ModelError:
         raise gr.Error(msg("train.damaged", request, job=model))
-    return session.model_for("cnn", {"cnn": model})
+    return session.model_for("cnn", chosen)
 
 
 def _digit_class(value, name: str, request) -> int:
