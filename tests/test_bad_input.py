@@ -25,7 +25,7 @@ from PIL import Image
 
 from conftest import ROOT
 
-DIGIT_PNG = "digit.png"  # made in the fixture below, from a held-out MNIST digit
+DIGIT_PNG, DIGIT2_PNG = "digit.png", "digit2.png"  # made in the fixture below, from held-out MNIST digits
 GOOD = {  # endpoint → a call that must work (files by name in the fixture's folder)
     "/classify_digit": (DIGIT_PNG,),
     "/confusion": ("pretrained",),
@@ -36,6 +36,8 @@ GOOD = {  # endpoint → a call that must work (files by name in the fixture's f
     "/cancel_job": ("JOB",),
     "/use_model": ("JOB",),
     "/layer_health": ("JOB",),
+    "/finetune_cnn": ([DIGIT_PNG, DIGIT2_PNG], "LABELS", '{"epochs": 1}'),
+    "/finetune_compare": ("TUNED",),
     "/health": (),
     "/export_model": ("cnn",),
     "/ping": (),
@@ -60,8 +62,11 @@ PATH_OR_TRACE = re.compile(r"Traceback|File \"|/tmp/|site-packages|\w+(Error|Exc
 def files(tmp_path_factory):
     d = tmp_path_factory.mktemp("bad-files")
     from playground.data import digits
-    digit = digits.load_digits("test")[0][0].numpy()
+    images, labels = digits.load_digits("test")
+    digit = images[0].numpy()
     Image.fromarray(255 - digit).resize((280, 280)).save(d / DIGIT_PNG)
+    Image.fromarray(255 - images[1].numpy()).resize((280, 280)).save(d / DIGIT2_PNG)
+    (d / "labels.json").write_text(json.dumps([int(labels[0]), int(labels[1])]))
     (d / "text.png").write_text("this is not an image\n" * 50)
     (d / "empty.png").write_bytes(b"")
     buf = io.BytesIO()
@@ -121,11 +126,31 @@ def job_id(client):
     return job
 
 
-def _args(call: tuple, files, job_id) -> list:
+@pytest.fixture(scope="module")
+def tuned_id(client, files):
+    """A finished fine-tune: the good call of /finetune_compare needs one."""
+    import time
+    job = client.predict([handle_file(str(files / DIGIT_PNG)), handle_file(str(files / DIGIT2_PNG))],
+                         (files / "labels.json").read_text(), '{"epochs": 1}', api_name="/finetune_cnn")
+    deadline = time.time() + 600  # a guard against a hang, not a speed requirement
+    while (st := client.predict(job, api_name="/job_status"))["state"] in ("queued", "running"):
+        assert time.time() < deadline, f"job {job} still {st['state']} after 600 s"
+        time.sleep(0.1)
+    assert st["state"] == "done", st
+    return job
+
+
+def _args(call: tuple, files, job_id, tuned_id=None) -> list:
     out = []
     for a in call:
         if a == "JOB":
             out.append(job_id)
+        elif a == "TUNED":
+            out.append(tuned_id)
+        elif a == "LABELS":
+            out.append((files / "labels.json").read_text())
+        elif isinstance(a, list):
+            out.append([handle_file(str(files / f)) for f in a])
         elif isinstance(a, str) and (files / a).is_file():
             out.append(handle_file(str(files / a)))
         else:
@@ -168,9 +193,10 @@ def test_every_public_endpoint_has_a_known_good_call(endpoints):
     assert not missing, f"add a good call for {missing} to GOOD (and so to the bad-input checks)"
 
 
-def test_every_endpoint_answers_bad_input_clearly_and_keeps_serving(client, endpoints, files, job_id, unhandled):
+def test_every_endpoint_answers_bad_input_clearly_and_keeps_serving(client, endpoints, files, job_id, tuned_id,
+                                                                    unhandled):
     for name, info in endpoints.items():
-        good = _args(GOOD[name], files, job_id)
+        good = _args(GOOD[name], files, job_id, tuned_id)
         good += [p["parameter_default"] for p in info["parameters"][len(good):]]  # optional ones
         for i, param in enumerate(info["parameters"]):
             kind = _kind(param)
@@ -199,11 +225,11 @@ def _stop_all_jobs():
             jobs.manager().wait(st["id"], timeout=60)
 
 
-def test_wrong_argument_counts_are_refused_without_harm(client, endpoints, files, job_id, unhandled):
+def test_wrong_argument_counts_are_refused_without_harm(client, endpoints, files, job_id, tuned_id, unhandled):
     before = len(unhandled)
     for name, info in endpoints.items():
         required = sum(not p["parameter_has_default"] for p in info["parameters"])
-        good = _args(GOOD[name], files, job_id)
+        good = _args(GOOD[name], files, job_id, tuned_id)
         try:  # gradio_client may refuse extra values itself; either way the server must not fail
             client.predict(*good, "extra", "extra", "extra", "extra", api_name=name)
         except (AppError, ValueError, TypeError):

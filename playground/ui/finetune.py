@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from pathlib import Path
 
 import gradio as gr
 
@@ -84,6 +85,8 @@ def _digits(images: list, request):
     out, seen = [], {}
     for i, path in enumerate(images, 1):
         try:
+            if not isinstance(path, str):  # not a file Gradio received (see _Uploads)
+                raise drawing.ImageError("no_image")
             digit = drawing.to_mnist(drawing.read_image(path))
         except drawing.ImageError as e:
             raise gr.Error(msg("err.ft_image", request, index=i, why=msg(f"err.{e.code}", request, **e.params)))
@@ -161,9 +164,33 @@ def comparison(job_id: str, request: gr.Request) -> dict:
     return {"job_id": job_id, "start": cfg.start, **answer, "seconds": st["elapsed"]}
 
 
+class _Uploads(gr.File):
+    """/finetune_cnn's hidden input: whatever is sent reaches ``finetune_cnn``'s checks as a list (a single
+    file too: Gradio's own check of a file list would fail without a message for people). Only files that
+    Gradio took into its upload cache count; anything else becomes None, which the checks refuse."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._info = super().api_info()  # documented as the file list it is
+        self.data_model = None  # no list check of Gradio's own: preprocess below takes what came
+
+    def api_info(self):
+        return self._info
+
+    def preprocess(self, payload):
+        items = payload if isinstance(payload, list) else [payload]
+        cache = Path(self.GRADIO_CACHE).resolve()
+        out = []
+        for item in items[:collections.MAX_DIGITS + 1]:
+            path = item.get("path") if isinstance(item, dict) and \
+                (item.get("meta") or {}).get("_type") == "gradio.FileData" else None
+            out.append(path if isinstance(path, str) and Path(path).resolve().is_relative_to(cache) else None)
+        return out
+
+
 def register(session_models: gr.State) -> None:
     """The endpoints /finetune_cnn and /finetune_compare, on hidden components (call inside a Blocks)."""
-    images = gr.File(file_count="multiple", visible=False)  # any file reaches our checks
+    images = _Uploads(file_count="multiple", visible=False)
     labels = gr.Textbox(visible=False)
     settings = gr.Textbox(visible=False)
     job_id = gr.Textbox(visible=False)
