@@ -126,8 +126,9 @@ class Monitor:
             else:
                 s["update_ratio"] = float("nan")
             stats[name] = s
-        self.histograms = {"step": step, **{name: _histograms(self._acts.get(name), layer) for name, layer
-                                            in zip(self.names, self.layers)}}
+        if len(self.history["steps"]) % HIST_EVERY == 0:  # histograms on one watched step in HIST_EVERY
+            self.histograms = {"step": step, **{name: _histograms(self._acts.get(name), layer) for name, layer
+                                                in zip(self.names, self.layers)}}
         self.history["steps"].append(step)
         for name, s in stats.items():
             for k in STATS:
@@ -140,6 +141,7 @@ class Monitor:
 
 HIST_BINS = 30
 HIST_SAMPLE = 4096  # values a histogram is drawn from
+HIST_EVERY = 4  # watched steps between histograms (the first watched step has them)
 
 
 def _histograms(acts: torch.Tensor | None, layer: dict) -> dict:
@@ -167,7 +169,7 @@ def jsonable(history: dict) -> dict:
             "stats": {n: {k: [clean(v) for v in vs] for k, vs in s.items()} for n, s in history["stats"].items()}}
 
 
-def every(total_steps: int, points: int = 200, at_least: int = 5) -> int:
+def every(total_steps: int, points: int = 100, at_least: int = 5) -> int:
     """Steps between watched steps for a run of ``total_steps``: about ``points`` of them, never more often
     than one in ``at_least`` (each costs a weight copy, norms and histograms: ``bench/health.py`` measures
     what that does to training speed). The first step is always watched (see ``Monitor.wants``)."""
