@@ -178,6 +178,9 @@ class _Uploads(gr.File):
     def api_info(self):
         return self._info
 
+    def get_block_name(self) -> str:
+        return "file"  # the page draws it (hidden) as the File it is
+
     def preprocess(self, payload):
         items = payload if isinstance(payload, list) else [payload]
         cache = Path(self.GRADIO_CACHE).resolve()
