@@ -9,7 +9,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from playground import checkpoint
-from playground.data import digits
+from playground.data import collections, digits, drawing
 from playground.models import cnn
 from playground.ui import collection
 
@@ -74,7 +74,7 @@ def _held_out(n):
 def _kept(n):
     items = []
     for d, label in _held_out(n):
-        items, why = collection.add(items, collection.to_u8(collection.drawing.to_mnist(d / 255.0)), label)
+        items, why = collection.add(items, collections.to_u8(drawing.to_mnist(d / 255.0)), label)
         assert why is None
     return items
 

@@ -51,6 +51,16 @@ def directory() -> Path:
     return playground.runs_dir() / FOLDER
 
 
+def to_u8(images) -> np.ndarray:
+    """MNIST-style digits as floats in [0, 1] (``drawing.to_mnist``) → uint8, as a collection keeps them."""
+    return np.clip(np.rint(np.asarray(images, dtype=np.float64) * 255), 0, 255).astype(np.uint8)
+
+
+def digit_key(digit_u8: np.ndarray) -> str:
+    """One uint8 digit → the hex SHA-256 of its pixels: the same drawing has the same key."""
+    return hashlib.sha256(np.ascontiguousarray(digit_u8, dtype=np.uint8).tobytes()).hexdigest()
+
+
 def _check(images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     images, labels = np.asarray(images), np.asarray(labels)
     if images.ndim != 3 or images.shape[1:] != (28, 28):
@@ -66,7 +76,7 @@ def _check(images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarr
         if isinstance(v, bool) or not isinstance(v, (int, float)) or v != int(v) or not 0 <= v <= 9:
             raise CollectionError("collection_label_range", index=i, value=repr(v))
     if images.dtype != np.uint8:
-        images = np.clip(np.rint(images.astype(np.float64) * 255), 0, 255).astype(np.uint8)
+        images = to_u8(images)
     return np.ascontiguousarray(images), labels.astype(np.int64)
 
 

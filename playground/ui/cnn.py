@@ -137,16 +137,16 @@ def on_open(pick, session_models, request: gr.Request):
     """A held-out digit clicked → on the pad, and read as if it had been drawn: the same views, from the
     very digit the matrix counted (not a redrawing of it), so its answer is the matrix's."""
     index = widgets.picked(pick)
-    _, labels = mistakes.predictions(session.model_for("cnn", session_models))
-    if not (isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(labels)):
+    found = mistakes.held_out(index)
+    if found is None:
         return (gr.skip(),) * (3 + len(OUTPUTS))
-    digit = mistakes.held_out_digit(index)
+    digit, true = found
     model, name = _model(session_models, request)
     probs = cnn.predict(model, digit)
     label = int(probs.argmax())
-    status = msg("cnn.status_held_out", request, index=index, true=int(labels[index]), model=name, label=label,
+    status = msg("cnn.status_held_out", request, index=index, true=true, model=name, label=label,
                  confidence=float(probs[label]))
-    return (widgets.pad_picture(digit), json.dumps(_top(probs)), str(labels[index]), *_answer(probs, label, status),
+    return (widgets.pad_picture(digit), json.dumps(_top(probs)), str(true), *_answer(probs, label, status),
             *_inside(digit, model, probs, label))
 
 
@@ -189,8 +189,8 @@ def on_preset(name, value, session_models, request: gr.Request):
 def on_finetune(items, session_models, request: gr.Request):
     """Fine-tune the model in use on the learner's kept digits: a job the Train panel follows."""
     items = items or []
-    job = finetune.start(lambda: np.stack([it["digit"] for it in items]).astype(np.float32) / 255.0,
-                         [it["label"] for it in items], {}, session_models, request)
+    job = finetune.start(lambda: np.stack([it["digit"] for it in items]), [it["label"] for it in items], {},
+                         session_models, request)
     return (*train.follow(job), msg("collect.finetune_started", request, n=len(items), job=job))
 
 

@@ -8,9 +8,7 @@ what the model will learn from.
 
 from __future__ import annotations
 
-import base64
 import csv
-import hashlib
 import io
 import json
 import tempfile
@@ -21,8 +19,8 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from playground.data import drawing
-from playground.ui import widgets
+from playground.data import collections, drawing
+from playground.ui import plots, widgets
 from playground.ui.i18n import msg, t
 
 MAX_DIGITS = 200  # drawings a collection keeps
@@ -31,20 +29,12 @@ MAX_MEMBER_BYTES = 2**20  # one file inside it, uncompressed
 LABELS_FILE = "labels.csv"
 
 
-def _key(digit: np.ndarray) -> str:
-    return hashlib.sha256(np.ascontiguousarray(digit, dtype=np.uint8).tobytes()).hexdigest()
-
-
-def to_u8(digit: np.ndarray) -> np.ndarray:
-    """An MNIST-style digit in [0, 1] → uint8 (28, 28)."""
-    return (np.clip(digit, 0, 1) * 255).round().astype(np.uint8)
-
-
 def add(items: list, digit_u8: np.ndarray, label: int) -> tuple[list, str | None]:
     """``items`` with the digit appended → (new list, None) or (items, the code of why not: "full", "duplicate")."""
     if len(items) >= MAX_DIGITS:
         return items, "full"
-    if any(_key(it["digit"]) == _key(digit_u8) for it in items):
+    key = collections.digit_key(digit_u8)
+    if any(collections.digit_key(it["digit"]) == key for it in items):
         return items, "duplicate"
     return [*items, {"digit": digit_u8, "label": int(label)}], None
 
@@ -70,14 +60,7 @@ show();
 
 def strip(items: list) -> str:
     """The strip's value (see _STRIP_JS): each kept digit as a PNG with its label."""
-    return json.dumps([{"png": png_url(it["digit"]), "label": it["label"]} for it in items])
-
-
-def png_url(digit_u8: np.ndarray) -> str:
-    """A uint8 picture → a PNG data URL."""
-    buf = io.BytesIO()
-    Image.fromarray(digit_u8).save(buf, format="PNG", optimize=True)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    return json.dumps([{"png": plots.png_url(it["digit"]), "label": it["label"]} for it in items])
 
 
 def to_zip(items: list) -> str | None:
@@ -130,7 +113,7 @@ def from_zip(path, items: list) -> tuple[list, dict]:
                     counts["not_image"] += 1
                     continue
                 try:
-                    digit = to_u8(drawing.to_mnist(drawing.read_image(z.read(member))))
+                    digit = collections.to_u8(drawing.to_mnist(drawing.read_image(z.read(member))))
                 except (drawing.ImageError, ValueError):
                     counts["not_image"] += 1
                     continue
@@ -166,7 +149,7 @@ def on_keep(value, truth, items, request: gr.Request):
         if ink is None:
             raise gr.Error(msg("collect.draw_first", request))
         label = widgets.number(truth, 0, 9, whole=True, error=msg("collect.pick_label", request))
-        digit = to_u8(drawing.to_mnist(ink))
+        digit = collections.to_u8(drawing.to_mnist(ink))
     except drawing.ImageError as e:
         raise gr.Error(msg(f"err.{e.code}", request, **e.params))
     items, why = add(items or [], digit, label)

@@ -15,7 +15,6 @@ changes nothing: not the collection (collections are never altered), not the mod
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from pathlib import Path
 
@@ -85,12 +84,12 @@ def _digits(images: list, request):
     out, seen = [], {}
     for i, path in enumerate(images, 1):
         try:
-            if not isinstance(path, str):  # not a file Gradio received (see _Uploads)
+            if not isinstance(path, str):  # not a file Gradio received (see _uploads)
                 raise drawing.ImageError("no_image")
             digit = drawing.to_mnist(drawing.read_image(path))
         except drawing.ImageError as e:
             raise gr.Error(msg("err.ft_image", request, index=i, why=msg(f"err.{e.code}", request, **e.params)))
-        key = hashlib.sha256(np.clip(np.rint(digit * 255), 0, 255).astype(np.uint8).tobytes()).hexdigest()
+        key = collections.digit_key(collections.to_u8(digit))
         if key in seen:
             raise gr.Error(msg("err.ft_duplicate", request, index=i, first=seen[key]))
         seen[key] = i
@@ -119,7 +118,7 @@ def finetune_cnn(images, labels: str, config: str, session_models: dict | None, 
 
 def start(read_digits, values: list[int], overrides: dict, session_models: dict | None, request) -> str:
     """Start a fine-tune of the model in use (or ``overrides``' ``start``) on ``read_digits()`` (N, 28, 28)
-    in [0, 1] labelled ``values`` → the job id; every setting is checked before the digits are read and
+    uint8, or floats in [0, 1], labelled ``values`` → the job id; every setting is checked before the digits are read and
     stored. The CNN tab's button and /finetune_cnn both start here."""
     for name in FIXED:
         if name in overrides:
@@ -164,36 +163,34 @@ def comparison(job_id: str, request: gr.Request) -> dict:
     return {"job_id": job_id, "start": cfg.start, **answer, "seconds": st["elapsed"]}
 
 
-class _Uploads(gr.File):
+def _uploads() -> gr.File:
     """/finetune_cnn's hidden input: whatever is sent reaches ``finetune_cnn``'s checks as a list (a single
     file too: Gradio's own check of a file list would fail without a message for people). Only files that
-    Gradio took into its upload cache count; anything else becomes None, which the checks refuse."""
+    Gradio took into its upload cache count; anything else becomes None, which the checks refuse.
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._info = super().api_info()  # documented as the file list it is
-        self.data_model = None  # no list check of Gradio's own: preprocess below takes what came
+    A File whose list check and preprocessing are set on the instance, not a subclass: Gradio writes a
+    ``.pyi`` beside the module of every component subclass when it is defined."""
+    files = gr.File(file_count="multiple", visible=False)
+    info = files.api_info()  # documented as the file list it is
+    cache = Path(files.GRADIO_CACHE).resolve()
 
-    def api_info(self):
-        return self._info
-
-    def get_block_name(self) -> str:
-        return "file"  # the page draws it (hidden) as the File it is
-
-    def preprocess(self, payload):
-        items = payload if isinstance(payload, list) else [payload]
-        cache = Path(self.GRADIO_CACHE).resolve()
+    def preprocess(payload):
         out = []
-        for item in items[:collections.MAX_DIGITS + 1]:
+        for item in (payload if isinstance(payload, list) else [payload])[:collections.MAX_DIGITS + 1]:
             path = item.get("path") if isinstance(item, dict) and \
                 (item.get("meta") or {}).get("_type") == "gradio.FileData" else None
             out.append(path if isinstance(path, str) and Path(path).resolve().is_relative_to(cache) else None)
         return out
 
+    files.data_model = None  # no list check of Gradio's own: preprocess takes what came
+    files.api_info = lambda: info
+    files.preprocess = preprocess
+    return files
+
 
 def register(session_models: gr.State) -> None:
     """The endpoints /finetune_cnn and /finetune_compare, on hidden components (call inside a Blocks)."""
-    images = _Uploads(file_count="multiple", visible=False)
+    images = _uploads()
     labels = gr.Textbox(visible=False)
     settings = gr.Textbox(visible=False)
     job_id = gr.Textbox(visible=False)

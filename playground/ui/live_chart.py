@@ -16,6 +16,7 @@ from pathlib import Path
 import gradio as gr
 import plotly
 
+from playground import layer_health
 from playground.ui.i18n import msg
 from playground.ui.plots import PALETTE
 
@@ -128,12 +129,12 @@ HEALTH_PANELS = ("act_std", "dead_fraction", "grad_norm", "update_ratio")
 def health_payload(history: dict, labels: dict[str, str]) -> str:
     """A layer health history ({"layers", "steps", "stats"}, see ``playground.layer_health``) → the JSON the
     health chart draws; ``labels``: the step axis, each panel's title and the note for ReLU/tanh."""
-    clean = lambda v: v if isinstance(v, (int, float)) and v == v and abs(v) != float("inf") else None  # noqa: E731
-    steps = history.get("steps", [])
+    history = layer_health.jsonable(history)  # NaN and ±inf as null
+    steps = history["steps"]
     keep = range(len(steps)) if len(steps) <= MAX_POINTS else _thin(list(range(len(steps))))
     return json.dumps({"labels": labels, "steps": [steps[i] for i in keep], "layers": [
-        {"name": name, **{k: [clean(history["stats"][name][k][i]) for i in keep] for k in HEALTH_PANELS}}
-        for name in history.get("layers", [])]})
+        {"name": name, **{k: [history["stats"][name][k][i] for i in keep] for k in HEALTH_PANELS}}
+        for name in history["layers"]]})
 
 
 _HEALTH_JS = _LOADER + """

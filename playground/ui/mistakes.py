@@ -9,20 +9,16 @@ The matrix and the digits are drawn by the page from JSON (a click is a ``np-pic
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import threading
 from collections import OrderedDict
 
 import gradio as gr
 import numpy as np
-from PIL import Image
-
 from playground import jobs
 from playground.data import digits
 from playground.models import cnn
-from playground.ui import session, widgets
+from playground.ui import plots, session, widgets
 from playground.ui.i18n import msg, t
 
 CACHED_MODELS = 8  # models whose held-out answers are kept (2,000 × 10 floats each)
@@ -140,10 +136,13 @@ def predictions(chosen: session.SessionModel) -> tuple[np.ndarray, np.ndarray]:
     return out
 
 
-def held_out_digit(index: int) -> np.ndarray:
-    """Held-out digit ``index`` as the model reads it: (28, 28) float in [0, 1]."""
-    images, _ = digits.load_digits("test")
-    return images[index].numpy().astype(np.float32) / 255.0
+def held_out(index) -> tuple[np.ndarray, int] | None:
+    """Held-out digit ``index`` as the model reads it ((28, 28) float in [0, 1]) and the digit written;
+    None when ``index`` is not the place of a held-out digit."""
+    images, labels = digits.load_digits("test")
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(labels):
+        return None
+    return images[index].numpy().astype(np.float32) / 255.0, int(labels[index])
 
 
 def _chosen(model, request) -> session.SessionModel:
@@ -203,12 +202,6 @@ def _cell(probs, labels, true: int, predicted: int) -> np.ndarray:
 # The tab's views
 
 
-def _png_url(digit_u8: np.ndarray) -> str:
-    buf = io.BytesIO()
-    Image.fromarray(digit_u8).save(buf, format="PNG", optimize=True)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
-
-
 def matrix_view(chosen: session.SessionModel, request, picked=None) -> str:
     """The matrix's JSON for the page (see _MATRIX_JS)."""
     probs, labels = predictions(chosen)
@@ -232,7 +225,7 @@ def cell_view(chosen: session.SessionModel, true: int, predicted: int, request) 
     idx = _cell(probs, labels, true, predicted)
     images, _ = digits.load_digits("test")
     key = "cnn.fails_cell_right" if true == predicted else "cnn.fails_cell"
-    items = [{"i": int(i), "png": _png_url(images[i].numpy()), "read": predicted, "p": round(float(probs[i, predicted]), 4)}
+    items = [{"i": int(i), "png": plots.png_url(images[i].numpy()), "read": predicted, "p": round(float(probs[i, predicted]), 4)}
              for i in idx]
     return json.dumps({"items": items, "words": {"title": msg(key, request, n=len(idx), true=true, read=predicted)}})
 

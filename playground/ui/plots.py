@@ -180,3 +180,15 @@ def kernels_and_outputs(kernels: np.ndarray, outputs: np.ndarray, tile: int = 84
     return grid([signed_image(k, tile) for k in kernels] + [signed_image(o, tile) for o in outputs],
                 cols=len(kernels), gap=gap)
 
+
+def png_url(img: np.ndarray) -> str:
+    """A uint8 picture (grey, RGB or RGBA) → a PNG data URL, for a page that draws it itself."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+

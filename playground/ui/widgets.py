@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
 import json
 import numbers
 import secrets
@@ -19,6 +18,7 @@ import gradio as gr
 import numpy as np
 
 from playground.errors import UserError
+from playground.ui import plots
 from playground.ui.i18n import msg
 
 CSS = """
@@ -163,13 +163,9 @@ def answer_view(label, pad_id: str, elem_id: str) -> gr.HTML:
 def pad_picture(digit: np.ndarray) -> gr.HTML:
     """An update that puts ``digit`` (28, 28) in [0, 1], ink = 1, on a pad: dark ink on a clear layer, as
     the pad draws. Its answer is the caller's to show; strokes drawn after it add to it."""
-    from PIL import Image
-
-    alpha = Image.fromarray((np.clip(digit, 0, 1) * 255).astype(np.uint8)).resize((CANVAS, CANVAS), Image.NEAREST)
-    rgba = Image.merge("RGBA", (*[Image.new("L", alpha.size, 0)] * 3, alpha))
-    buf = io.BytesIO()
-    rgba.save(buf, format="PNG", optimize=True)
-    png = _PNG_URL + base64.b64encode(buf.getvalue()).decode()
+    rgba = np.zeros((28, 28, 4), np.uint8)
+    rgba[..., 3] = (np.clip(digit, 0, 1) * 255).astype(np.uint8)  # black ink, its strength as opacity
+    png = plots.png_url(plots.upscale(rgba, CANVAS // 28))
     return gr.HTML(picture=json.dumps({"png": png, "n": secrets.token_hex(4)}))  # n: the same digit twice redraws
 
 
