@@ -17,7 +17,6 @@ MAP_SIZE = 196  # px of each 28×28 view
 CSS = """
 #cnn-canvas { max-width: 420px; }
 #cnn-status p { font-size: 1.05rem; }
-#cnn-kernel thead { display: none; }
 """ + plots.PROBABILITY_CSS + mistakes.CSS
 
 
