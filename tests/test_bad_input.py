@@ -227,16 +227,19 @@ def _stop_all_jobs():
 
 def test_wrong_argument_counts_are_refused_without_harm(client, endpoints, files, job_id, tuned_id, unhandled):
     before = len(unhandled)
-    for name, info in endpoints.items():
-        required = sum(not p["parameter_has_default"] for p in info["parameters"])
-        good = _args(GOOD[name], files, job_id, tuned_id)
-        try:  # gradio_client may refuse extra values itself; either way the server must not fail
-            client.predict(*good, "extra", "extra", "extra", "extra", api_name=name)
-        except (AppError, ValueError, TypeError):
-            pass
-        if required:
-            with pytest.raises(Exception):
-                client.predict(*good[:required - 1], api_name=name)
+    try:
+        for name, info in endpoints.items():
+            required = sum(not p["parameter_has_default"] for p in info["parameters"])
+            good = _args(GOOD[name], files, job_id, tuned_id)
+            try:  # gradio_client may refuse extra values itself; either way the server must not fail
+                client.predict(*good, "extra", "extra", "extra", "extra", api_name=name)
+            except (AppError, ValueError, TypeError):
+                pass
+            if required:
+                with pytest.raises(Exception):
+                    client.predict(*good[:required - 1], api_name=name)
+    finally:  # a good call with extra values may have started a job (/start_training, /finetune_cnn)
+        _stop_all_jobs()
     assert len(unhandled) == before, unhandled[before:]
     assert client.predict(api_name="/ping") == "pong"
 

@@ -183,10 +183,12 @@ def test_training_from_the_page_streams_a_growing_chart_that_keeps_its_zoom(page
     set_number(page, "cnn-cfg-batch_size", 8)
     set_number(page, "cnn-cfg-c1", 4)
     set_number(page, "cnn-cfg-c2", 8)
+    _stop_active_jobs()  # a job another test left running must not be taken for this one, nor slow it
+    before = {j["id"] for j in jobs.manager().jobs(curves=False)}
     page.locator("#cnn-train-start").click()
     status = page.locator("#cnn-train-status")
     expect(status).to_contain_text("Training on", timeout=120_000)
-    job = next(j for j in jobs.manager().jobs(curves=False) if j["arch"] == "cnn" and j["state"] == "running")
+    job = next(j for j in jobs.manager().jobs(curves=False) if j["id"] not in before)  # the one this page started
     try:
         _zoom_survives(page, job, status)
     finally:  # a failure must not leave a 50,000-step job holding the queue for the tests after this one
