@@ -154,6 +154,9 @@ def _histograms(acts: torch.Tensor | None, layer: dict) -> dict:
             continue
         v = values.detach().reshape(-1)
         v = v[::max(1, v.numel() // HIST_SAMPLE)].float().cpu()  # an even sample: the shape, cheaply
+        v = v[torch.isfinite(v)]  # a diverging run's NaN and inf have no bin (and would stop histc)
+        if v.numel() == 0:
+            continue
         lo, hi = float(v.min()), float(v.max())
         if hi <= lo:
             hi = lo + 1e-6
@@ -194,3 +197,30 @@ def append(history: dict, layers_: list[str], step: int, stats: dict) -> None:
             for k in STATS:
                 history["stats"][name][k] = [history["stats"][name][k][i] for i in keep]
 
+
+
+HIST_KEEP = 48  # histogram steps a history keeps; beyond, every other one is dropped (the newest stays)
+
+
+def keep_histograms(kept: list, histograms: dict | None) -> None:
+    """Add one step's ``histograms`` ({"step", layer: …}) to ``kept`` unless it is that of the last one
+    kept, thinning ``kept`` to at most ``HIST_KEEP`` steps spread over the run."""
+    if not histograms or (kept and kept[-1]["step"] == histograms["step"]):
+        return
+    kept.append(histograms)
+    if len(kept) > HIST_KEEP:  # keep half, the nearest to evenly spaced steps from the first to the newest
+        first, last, n = kept[0]["step"], kept[-1]["step"], HIST_KEEP // 2
+        chosen = {min(range(len(kept)), key=lambda i: abs(kept[i]["step"] - (first + (last - first) * j / n)))
+                  for j in range(n + 1)}
+        kept[:] = [kept[i] for i in sorted(chosen)]
+
+
+def histograms_at(kept: list, step: int | None = None) -> dict | None:
+    """The kept histograms of the last step at or before ``step`` (the first kept if none is; the newest
+    when ``step`` is None)."""
+    if not kept:
+        return None
+    if step is None:
+        return kept[-1]
+    earlier = [h for h in kept if h["step"] <= step]
+    return earlier[-1] if earlier else kept[0]

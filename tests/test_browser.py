@@ -442,3 +442,32 @@ def test_fnn_own_points_speak_chinese_and_a_bad_csv_loses_nothing(browser, app_u
         expect(stats).to_contain_text("你自己的点：目前 1 个，共 1 类")
     finally:
         context.close()
+
+
+HIST = """(sel) => { const gd = document.querySelector(sel); if (!gd || !gd.data || !gd._fullLayout) return null;
+  return {n: gd.data.length, titles: gd._fullLayout.annotations.map(a => a.text)}; }"""
+
+
+def test_a_jobs_histograms_are_shown_at_the_step_the_learner_picks(page, app_url):
+    from playground import jobs
+
+    open_cnn_tab(page, app_url)
+    page.get_by_text("Train your own CNN").click()
+    for field, value in (("epochs", 1), ("batch_size", 64), ("c1", 4), ("c2", 8)):  # 125 steps
+        set_number(page, f"cnn-cfg-{field}", value)
+    page.locator("#cnn-train-start").click()
+    expect(page.locator("#cnn-train-status")).to_contain_text("Done", timeout=300_000)
+    page.locator("#cnn-train-health-box").get_by_text("Layer health").first.click()
+    chart = "#cnn-train-hists .np-hist-chart"
+    page.wait_for_function(f"() => ({HIST})('{chart}') !== null")
+    job = max((j for j in jobs.manager().jobs(curves=False) if j["arch"] == "cnn" and j["state"] == "done"),
+              key=lambda j: j["created"])  # the one this page just trained
+    kept = jobs.manager().layer_health(job["id"])
+    layers, steps = kept["history"]["layers"], [h["step"] for h in kept["histograms"]]
+    newest = page.evaluate(HIST, chart)
+    assert newest["n"] == 2 * len(layers)  # outputs and gradients of every layer
+    assert all(title.endswith(f"step {steps[-1]}") for title in newest["titles"]), newest
+    number = page.locator("#cnn-train-hist-step input[type=number]")
+    number.fill(str(steps[1] + 1))
+    number.blur()  # the slider's release: the last kept step at or before it
+    page.wait_for_function(f"() => ({HIST})('{chart}').titles[0].endsWith('step {steps[1]}')")

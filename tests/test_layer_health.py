@@ -106,5 +106,37 @@ def test_a_jobs_layer_health_comes_through_the_api(client):
     assert all(v is None for v in out["stats"]["out"]["dead_fraction"])  # no non-linearity after the output
     assert out["histograms"]["step"] in out["steps"]  # histograms: one watched step in a few, the latest
     assert sum(out["histograms"]["hidden.0.0"]["act"]["counts"]) > 0
+    kept = out["histogram_steps"]  # kept for steps spread over the run, the newest last
+    assert len(kept) >= 3 and kept == sorted(kept) and set(kept) <= set(out["steps"])
+    assert out["histograms"]["step"] == kept[-1]
+    middle = kept[len(kept) // 2]
+    at = client.predict(job, middle + 1, api_name="/layer_health")["histograms"]  # the last kept at or before
+    assert at["step"] == middle and at["hidden.0.0"] != out["histograms"]["hidden.0.0"]
+    assert client.predict(job, 0, api_name="/layer_health")["histograms"]["step"] == kept[0]
     with pytest.raises(AppError, match="unknown job"):
         client.predict("no-such-job", api_name="/layer_health")
+    with pytest.raises(AppError, match="whole number"):
+        client.predict(job, -3, api_name="/layer_health")
+
+
+def test_histograms_are_kept_spread_over_the_run_and_found_by_step():
+    kept = []
+    for step in range(1, 501):
+        layer_health.keep_histograms(kept, {"step": step})
+        layer_health.keep_histograms(kept, {"step": step})  # the same step again (a repeated record): kept once
+    steps = [h["step"] for h in kept]
+    assert len(steps) <= layer_health.HIST_KEEP and steps[0] == 1 and steps[-1] == 500
+    assert steps == sorted(set(steps)) and max(b - a for a, b in zip(steps, steps[1:])) <= 4 * 500 / layer_health.HIST_KEEP
+    assert layer_health.histograms_at(kept)["step"] == 500
+    assert layer_health.histograms_at(kept, steps[3] + 1)["step"] == steps[3]
+    assert layer_health.histograms_at(kept, 0)["step"] == 1 and layer_health.histograms_at([], 5) is None
+
+
+def test_a_diverged_layers_histograms_skip_its_nan_and_inf():
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU())
+    model(torch.randn(8, 3)).sum().backward()
+    model[0].weight.grad[0, 0] = float("nan")
+    acts = torch.tensor([[1.0, float("inf"), 2.0, float("nan")]])
+    h = layer_health._histograms(acts, layer_health.layers(model)[0])
+    assert sum(h["act"]["counts"]) == 2 and (h["act"]["lo"], h["act"]["hi"]) == (1.0, 2.0)
+    assert sum(h["grad"]["counts"]) == 11  # 12 weights, one NaN

@@ -87,7 +87,7 @@ class JobManager:
         self._gpu_free_mb: int | None = None  # the latest a GPU job reported
         self._pace: dict[str, tuple[float, int]] = {}  # running job → (time, step) of its first progress
         self._previews: dict[str, dict] = {}
-        self._health: dict[str, dict] = {}  # job → its layer health so far, and the latest histograms
+        self._health: dict[str, dict] = {}  # job → its layer health so far, and histograms of some steps
         self._curves: dict[tuple[str, str], dict] = {}  # (job id, metric) → its thinning state (records.append_point)
         self._handles: dict[str, backends.Handle] = {}
         self._resources: tuple[float, dict] | None = None
@@ -198,12 +198,16 @@ class JobManager:
             return dict(self._previews.get(job_id, {}))
 
     def layer_health(self, job_id: str) -> dict:
-        """The job's layer health: {"history": {"layers", "steps", "stats"}, "histograms"} ({} when none)."""
+        """The job's layer health: {"history": {"layers", "steps", "stats"}, "histograms": [{"step", layer: …}
+        of up to ``layer_health.HIST_KEEP`` steps]} ({} when none)."""
         with self._lock:
             self._get(job_id)
             if job_id in self._health:
                 return json.loads(json.dumps(self._health[job_id]))  # a copy, NaN as it came
-        return records.load_json(self.runs_dir / job_id / HEALTH_FILE) or {}
+        kept = records.load_json(self.runs_dir / job_id / HEALTH_FILE) or {}
+        if isinstance(kept.get("histograms"), dict):  # saved before histograms were kept per step: the latest
+            kept["histograms"] = [kept["histograms"]]
+        return kept
 
     def model_dir(self, job_id: str) -> Path:
         """Where a finished job's model is; JobError when it has none (yet)."""
@@ -483,10 +487,11 @@ class JobManager:
                 if payload.get("preview"):
                     self._previews[job.id] = payload["preview"]
                 if payload.get("health"):
-                    kept = self._health.setdefault(job.id, {"history": {}, "histograms": None})
+                    kept = self._health.setdefault(job.id, {"history": {}, "histograms": []})
                     for step, stats in payload["health"]:
                         layer_health.append(kept["history"], list(stats), step, stats)
-                    kept["histograms"] = payload.get("histograms") or kept["histograms"]
+                    for histograms in payload.get("histograms") or []:
+                        layer_health.keep_histograms(kept["histograms"], histograms)
             elif kind == "finished":
                 job.final = payload["final"]
                 job.has_model = payload["saved"]

@@ -37,7 +37,7 @@ def run(arch_name: str, module_name: str, config: dict, device: str, out_dir: st
 
     import torch
 
-    from playground import engine
+    from playground import engine, layer_health
 
     torch.set_num_threads(threads)
     if not isinstance(stop, threading.Event):  # its own process: training yields the CPU to the web server
@@ -50,7 +50,7 @@ def run(arch_name: str, module_name: str, config: dict, device: str, out_dir: st
     initial = getattr(arch, "initial", None)  # a model to start from (a fine-tune), else None
     model = None
     buffer = {"steps": [], "epochs": [], "t": time.time(), "last_step": 0, "preview_t": 0.0, "health": [],
-              "histograms": None}
+              "histograms": []}
     preview = getattr(arch, "preview", None)
 
     def flush(force=False):
@@ -68,7 +68,7 @@ def run(arch_name: str, module_name: str, config: dict, device: str, out_dir: st
                 model.train(was_training)
                 buffer["preview_t"] = now
             messages.put(("progress", payload))
-            buffer.update(steps=[], epochs=[], t=time.time(), health=[], histograms=None)
+            buffer.update(steps=[], epochs=[], t=time.time(), health=[], histograms=[])
 
     parent = os.getppid()
 
@@ -81,7 +81,7 @@ def run(arch_name: str, module_name: str, config: dict, device: str, out_dir: st
 
     def on_health(step, stats, histograms):
         buffer["health"].append((step, stats))
-        buffer["histograms"] = histograms
+        layer_health.keep_histograms(buffer["histograms"], histograms)  # each new one (one watched step in a few)
 
     def on_epoch(epoch, metrics):
         buffer["epochs"].append((buffer["last_step"], metrics))

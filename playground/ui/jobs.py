@@ -43,17 +43,23 @@ def job_status(job_id: str, request: gr.Request) -> dict:
         raise widgets.refusal(e, request)
 
 
-def layer_health(job_id: str, request: gr.Request) -> dict:
+def layer_health(job_id: str, request: gr.Request, step: float | None = None) -> dict:
     """Per layer, over the job's steps: activation mean and std, the dead (ReLU) or saturated (tanh,
     sigmoid) fraction, the weights' gradient norm and the update ratio log10(‖Δw‖/‖w‖) →
     {"layers": [names], "steps": [int], "stats": {layer: {stat: [value or null per step]}},
-    "histograms": the latest measured step's {"step", layer: {"act", "grad": {"counts", "lo", "hi"}}}}."""
+    "histogram_steps": [the steps whose histograms are kept, up to 48 spread over the run],
+    "histograms": those of the last kept step at or before ``step`` (the newest when it is not given):
+    {"step", layer: {"act", "grad": {"counts", "lo", "hi"}}}}."""
+    if step is not None:
+        step = widgets.number(step, 0, 10**9, whole=True, error=msg("err.health_step", request, value=repr(step)))
     try:
         kept = jobs.manager().layer_health(job_id)
     except jobs.JobError as e:
         raise widgets.refusal(e, request)
     history = kept.get("history") or {"layers": [], "steps": [], "stats": {}}
-    return {**layer_health_mod.jsonable(history), "histograms": kept.get("histograms")}
+    kept_hist = kept.get("histograms") or []
+    return {**layer_health_mod.jsonable(history), "histogram_steps": [h["step"] for h in kept_hist],
+            "histograms": layer_health_mod.histograms_at(kept_hist, step)}
 
 
 def cancel_job(job_id: str, request: gr.Request) -> dict:

@@ -181,3 +181,71 @@ def health_chart(label, elem_id: str) -> gr.HTML:
 def health_labels(request: gr.Request | None) -> dict[str, str]:
     return {"step": msg("chart.step", request), **{k: msg(f"health.{k}", request) for k in HEALTH_PANELS}}
 
+
+
+# -----------------------------------------------------------------------------
+# Histograms of one step: each layer's outputs and its weights' gradients, one line per layer
+
+def hist_payload(histograms: dict | None, layers: list[str], labels: dict[str, str]) -> str | None:
+    """One step's histograms ({"step", layer: {"act", "grad": {"counts", "lo", "hi"}}}, see
+    ``layer_health``) → the JSON the histogram chart draws: per layer and kind, bin centres and the share
+    of the values in each bin. ``labels``: "act", "grad" (the panels' titles) and "step"."""
+    if not histograms:
+        return None
+    out = []
+    for name in layers:
+        entry = {"name": name}
+        for kind in ("act", "grad"):
+            h = (histograms.get(name) or {}).get(kind)
+            if not h:
+                continue
+            n, total = len(h["counts"]), max(1, sum(h["counts"]))
+            width = (h["hi"] - h["lo"]) / n
+            entry[kind] = {"x": [h["lo"] + width * (i + 0.5) for i in range(n)],
+                           "y": [c / total for c in h["counts"]]}
+        out.append(entry)
+    return json.dumps({"labels": labels, "step": histograms["step"], "layers": out})
+
+
+_HIST_JS = _LOADER + """
+const el = element.querySelector('.np-hist-chart');
+let latest = null;
+async function draw(value) {
+  if (!value) return;
+  latest = value;
+  const P = window.Plotly || await plotly();
+  if (value !== latest) return;
+  let d; try { d = JSON.parse(value); } catch (e) { return; }
+  const n = d.layers.length, traces = [];
+  const colour = i => 'hsl(' + (250 - 200 * i / Math.max(1, n - 1)) + ',70%,' + (30 + 35 * i / Math.max(1, n - 1)) + '%)';
+  d.layers.forEach((layer, i) => ['act', 'grad'].forEach((k, j) => {
+    if (!layer[k]) return;
+    traces.push({x: layer[k].x, y: layer[k].y, type: 'scatter', mode: 'lines', line: {shape: 'hvh', color: colour(i), width: 1.5},
+                 name: layer.name, legendgroup: layer.name, showlegend: j === 0 || !layer.act,
+                 xaxis: j ? 'x2' : 'x', yaxis: j ? 'y2' : 'y'});
+  }));
+  const title = (k, axis) => ({text: d.labels[k] + ' · ' + d.labels.step + ' ' + d.step, showarrow: false,
+    xref: axis + ' domain', yref: 'y' + axis.slice(1) + ' domain', x: 0, y: 1.12, xanchor: 'left', font: {size: 12}});
+  P.react(el, traces, {uirevision: 'keep', height: 300, margin: {l: 55, r: 20, t: 44, b: 40},
+    font: {family: "Inter, 'Noto Sans CJK SC', system-ui, sans-serif", size: 11},
+    legend: {orientation: 'h', y: -0.2}, paper_bgcolor: 'rgba(0,0,0,0)', plot_bgcolor: 'rgba(0,0,0,0)',
+    grid: {rows: 1, columns: 2, pattern: 'independent'},
+    xaxis: {exponentformat: 'power'}, xaxis2: {exponentformat: 'power'},
+    yaxis: {tickformat: '.0%'}, yaxis2: {tickformat: '.0%'},
+    annotations: [title('act', 'x'), title('grad', 'x2')]}, {responsive: true, displaylogo: false});
+}
+draw(props.value);
+watch('value', () => draw(props.value));
+"""
+
+
+def hist_chart(label, elem_id: str) -> gr.HTML:
+    """An empty histogram chart; give it :func:`hist_payload` values."""
+    return gr.HTML(value=None, label=label, show_label=True, container=True, elem_id=elem_id,
+                   js_on_load=_HIST_JS.replace("__URL__", PLOTLY_URL),
+                   html_template='<div class="np-hist-chart" style="width:100%;height:300px"></div>')
+
+
+def hist_labels(request: gr.Request | None) -> dict[str, str]:
+    return {"step": msg("chart.step", request), "act": msg("health.hist_act", request),
+            "grad": msg("health.hist_grad", request)}

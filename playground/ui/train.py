@@ -19,7 +19,9 @@ import gradio as gr
 
 from playground import config, jobs, models
 from playground.ui import i18n, plots, session, widgets
-from playground.ui.live_chart import chart_labels, health_chart, health_labels, health_payload, live_chart, payload
+from playground import layer_health
+from playground.ui.live_chart import (chart_labels, health_chart, health_labels, health_payload, hist_chart, hist_labels,
+                                      hist_payload, live_chart, payload)
 from playground.ui.i18n import msg, t
 
 
@@ -48,14 +50,14 @@ def _inputs(module) -> list[tuple[str, gr.components.Component]]:
     return out
 
 
-def _duration(seconds: float | None) -> str:
+def duration(seconds: float | None) -> str:
     if seconds is None:
         return "…"
     seconds = int(round(seconds))
     return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
 
 
-def _acc(st: dict) -> str:
+def final_acc(st: dict) -> str:
     acc = (st.get("final") or {}).get("val_acc")
     return "–" if acc is None else f"{acc:.2%}"
 
@@ -68,17 +70,17 @@ def describe(st: dict, request: gr.Request | None) -> tuple[float, str]:
         pos = st["queue_position"] or 1
         if st.get("wait") is None:
             return 0.0, msg("train.queued_unknown", request, pos=pos)
-        return 0.0, msg("train.queued_wait", request, pos=pos, wait=_duration(st["wait"]), eta=_duration(st["eta"]))
+        return 0.0, msg("train.queued_wait", request, pos=pos, wait=duration(st["wait"]), eta=duration(st["eta"]))
     if state == "running" and not st["step"]:
         return 0.0, msg("train.starting", request)
     if state == "running":
         where = msg("train.on", request, where=st["where"]) if st.get("backend") == "ray" else ""
         return frac, msg("train.running", request, device=st["device"], where=where, step=st["step"],
-                         total=st["total_steps"], pct=frac, eta=_duration(st["eta"]))
+                         total=st["total_steps"], pct=frac, eta=duration(st["eta"]))
     if state == "done":
-        return 1.0, msg("train.done", request, elapsed=_duration(st["elapsed"]), acc=_acc(st))
+        return 1.0, msg("train.done", request, elapsed=duration(st["elapsed"]), acc=final_acc(st))
     if state == "cancelled":
-        return frac, msg("train.cancelled", request, step=st["step"], total=st["total_steps"], acc=_acc(st))
+        return frac, msg("train.cancelled", request, step=st["step"], total=st["total_steps"], acc=final_acc(st))
     return frac, msg("train.failed", request, error=st["error"])
 
 
@@ -107,7 +109,7 @@ def use_model(job_id: str, session_models: dict | None, request: gr.Request):
     return answer, session_models
 
 
-def _preview(shown: dict):
+def preview_updates(shown: dict):
     """A job's live preview → (image update, sample-text update). A model's ``preview(model)`` may send
     ``filters`` (C, k, k) weights, an ``image`` (H, W) or (H, W, 3) array in [0, 1] or uint8, and/or
     a ``text`` sample."""
@@ -118,6 +120,18 @@ def _preview(shown: dict):
         image = shown["image"]
     text = gr.Textbox(value=shown["text"], visible=True) if shown.get("text") is not None else gr.skip()
     return image, text
+
+
+def _histograms(kept: dict, chosen: int | None, request) -> tuple:
+    """A job's kept layer health → (the step slider's update, the histogram chart's payload) for the step
+    ``chosen`` (None: the newest); skips when nothing is kept yet."""
+    steps = [h["step"] for h in kept.get("histograms") or []]
+    layers = (kept.get("history") or {}).get("layers")
+    if not steps or not layers:
+        return gr.skip(), gr.skip()
+    shown = layer_health.histograms_at(kept["histograms"], chosen)
+    slider = gr.Slider(minimum=steps[0], maximum=max(steps[-1], steps[0] + 1), value=shown["step"], interactive=True)
+    return slider, hist_payload(shown, layers, hist_labels(request))
 
 
 class Panel(NamedTuple):
@@ -163,12 +177,16 @@ def build(arch: str, session_models: gr.State) -> Panel:
         with gr.Accordion(t("health.title"), open=False, elem_id=f"{arch}-train-health-box"):
             gr.Markdown(t("health.help"))
             health = health_chart(t("health.chart"), elem_id=f"{arch}-train-health")
+            hist_step = gr.Slider(0, 1, value=0, step=1, label=t("health.hist_step"), interactive=False,
+                                  elem_id=f"{arch}-train-hist-step")
+            hists = hist_chart(t("health.hist_chart"), elem_id=f"{arch}-train-hists")
         with gr.Row():
             use = gr.Button(t("train.use"), interactive=False, elem_id=f"{arch}-train-use")
             back = gr.Button(t("train.use_pretrained"), elem_id=f"{arch}-train-pretrained")
         files = gr.File(label=t("train.download"), file_count="multiple", interactive=False, visible=False)
         job = gr.State(None)
         seen = gr.State(-1)  # steps already drawn: the chart is redrawn only when the job moved on
+        chosen = gr.State(None)  # (job, step) whose histograms the learner picked (else: the newest)
         timer = gr.Timer(1.0, active=False)
 
     def on_start(values: dict, request: gr.Request):  # values: {component: value}, inputs given as a set
@@ -181,23 +199,30 @@ def build(arch: str, session_models: gr.State) -> Panel:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         return follow(job_id)[1:]
 
-    def on_tick(job_id, drawn, request: gr.Request):
+    def on_tick(job_id, drawn, chosen, request: gr.Request):
         if not job_id:
-            return (gr.Timer(active=False),) + (gr.skip(),) * 11
+            return (gr.Timer(active=False),) + (gr.skip(),) * 13
         st = jobs.manager().status(job_id)
         frac, text = describe(st, request)
         running = st["state"] in jobs.ACTIVE
         changed = st["step"] != drawn or not running
         extras = getattr(module, "CHART_EXTRAS", ())  # more per-step metrics to chart (a GAN: both losses)
         fig = payload([(job_id, st["metrics"])], chart_labels(request, extras), extras) if changed else gr.skip()
-        image, sample_text = _preview(jobs.manager().preview(job_id)) if changed else (gr.skip(), gr.skip())
-        kept = jobs.manager().layer_health(job_id).get("history") if changed else None
-        layers = health_payload(kept, health_labels(request)) if kept else gr.skip()
+        image, sample_text = preview_updates(jobs.manager().preview(job_id)) if changed else (gr.skip(), gr.skip())
+        kept = jobs.manager().layer_health(job_id) if changed else {}
+        layers = health_payload(kept["history"], health_labels(request)) if kept.get("history") else gr.skip()
+        slider, drawn_hists = _histograms(kept, chosen[1] if chosen and chosen[0] == job_id else None, request)
         finished_with_model = not running and st["has_model"]
-        return (gr.Timer(active=running), plots.progress_html(frac), text, fig, layers, image, sample_text, st["step"],
-                gr.Button(interactive=running), gr.Button(interactive=not running),
+        return (gr.Timer(active=running), plots.progress_html(frac), text, fig, layers, slider, drawn_hists, image,
+                sample_text, st["step"], gr.Button(interactive=running), gr.Button(interactive=not running),
                 gr.Button(interactive=finished_with_model),
                 gr.File(value=download_files(job_id), visible=True) if finished_with_model else gr.skip())
+
+    def on_hist_step(job_id, value, request: gr.Request):
+        """The learner moved the step slider: that step's histograms, kept for this job's later ticks."""
+        if not job_id:
+            return None, gr.skip()
+        return (job_id, value), _histograms(jobs.manager().layer_health(job_id), value, request)[1]
 
     def on_stop(job_id):
         if job_id:
@@ -215,9 +240,11 @@ def build(arch: str, session_models: gr.State) -> Panel:
 
     start.click(on_start, {device, *[c for _, c in fields]}, [job, seen, timer, stop, start],
                 api_visibility="private")
-    timer.tick(on_tick, [job, seen], [timer, progress, status, curves, health, preview, sample, seen, stop, start, use,
-                                      files],
+    timer.tick(on_tick, [job, seen, chosen], [timer, progress, status, curves, health, hist_step, hists, preview, sample,
+                                              seen, stop, start, use, files],
                api_visibility="private", show_progress="hidden")
+    hist_step.release(on_hist_step, [job, hist_step], [chosen, hists], api_visibility="private",
+                      show_progress="hidden")
     stop.click(on_stop, job, stop, api_visibility="private")
     use.click(on_use, [job, session_models], session_models, api_visibility="private")
     back.click(on_back, session_models, session_models, api_visibility="private")
