@@ -11,6 +11,7 @@ first chart that has something to draw, not with the page.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import gradio as gr
@@ -126,15 +127,32 @@ def live_chart(label, elem_id: str) -> gr.HTML:
 HEALTH_PANELS = ("act_std", "dead_fraction", "grad_norm", "update_ratio")
 
 
-def health_payload(history: dict, labels: dict[str, str]) -> str:
+def health_payload(history: dict, labels: dict[str, str], ranges: dict | None = None) -> str:
     """A layer health history ({"layers", "steps", "stats"}, see ``playground.layer_health``) → the JSON the
-    health chart draws; ``labels``: the step axis, each panel's title and the note for ReLU/tanh."""
+    health chart draws; ``labels``: the step axis, each panel's title and the note for ReLU/tanh.
+    ``ranges`` ({panel: [lo, hi]}, from :func:`shared_ranges`) fixes the panels' value axes, so that two
+    charts side by side read on the same scale."""
     history = layer_health.jsonable(history)  # NaN and ±inf as null
     steps = history["steps"]
     keep = range(len(steps)) if len(steps) <= MAX_POINTS else _thin(list(range(len(steps))))
-    return json.dumps({"labels": labels, "steps": [steps[i] for i in keep], "layers": [
+    return json.dumps({"labels": labels, "steps": [steps[i] for i in keep], "ranges": ranges or {}, "layers": [
         {"name": name, **{k: [history["stats"][name][k][i] for i in keep] for k in HEALTH_PANELS}}
         for name in history["layers"]]})
+
+
+def shared_ranges(histories: list[dict]) -> dict:
+    """The value range of each health panel over several runs' histories, padded a little: {panel: [lo, hi]}
+    (the gradient norm's in log10, as its axis is logarithmic); a panel with no finite value is left out."""
+    out = {}
+    for k in HEALTH_PANELS:
+        values = [v for h in histories for s in h.get("stats", {}).values() for v in s.get(k, [])
+                  if isinstance(v, (int, float)) and math.isfinite(v) and (k != "grad_norm" or v > 0)]
+        if not values:
+            continue
+        lo, hi = (math.log10(min(values)), math.log10(max(values))) if k == "grad_norm" else (min(values), max(values))
+        pad = 0.05 * (hi - lo) or 0.5
+        out[k] = [0, 1.02] if k == "dead_fraction" else [lo - pad, hi + pad]
+    return out
 
 
 _HEALTH_JS = _LOADER + """
@@ -161,6 +179,7 @@ async function draw(value) {
     layout['xaxis' + id(j)] = {title: {text: j >= 2 ? d.labels.step : ''}};
     layout['yaxis' + id(j)] = {type: k === 'grad_norm' ? 'log' : 'linear', exponentformat: 'power'};
     if (k === 'dead_fraction') layout['yaxis' + id(j)].range = [0, 1.02];
+    if (d.ranges && d.ranges[k]) layout['yaxis' + id(j)].range = d.ranges[k];  // shared with a chart beside it
     layout.annotations.push({text: d.labels[k], showarrow: false, xref: 'x' + id(j) + ' domain',
                              yref: 'y' + id(j) + ' domain', x: 0, y: 1.13, xanchor: 'left', font: {size: 12}});
   });
