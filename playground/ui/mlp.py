@@ -190,7 +190,12 @@ def tick(token, request: gr.Request) -> dict:
 
 def mlp_fit(config: str, request: gr.Request) -> dict:
     """API: train a fresh network to the end, as JSON {"train_loss", "test_loss", "test_accuracy",
-    "class_accuracy" (per class 0 … K − 1), "n_train", "n_test", "steps_at", "diverged"}.
+    "class_accuracy" (per class 0 … K − 1), "n_train", "n_test", "steps_at", "diverged", "health"}.
+
+    "health": layer health over the run, as /layer_health answers it for a job: {"layers": ["hidden.0.0", …,
+    "out"], "steps": [1, …], "stats": {layer: {"act_mean", "act_std", "dead_fraction", "grad_norm",
+    "update_ratio"}: one value per step, null where there is none}}; the activations (and the dead ReLU or
+    saturated share) are read on all the training points.
 
     config: a JSON object of the tab's settings (dataset, noise, n_layers, units, activation, lr,
     optimizer, features ["x", "y", …] or "x,y", epochs, …) or "steps" (1–5000) instead of epochs.
