@@ -6,6 +6,10 @@ far. Each Play tick advances it by one pass over the training points and records
 training and test points, as TensorFlow Playground does. ``plan`` and ``fit`` run the same session to
 the end for the API.
 
+The session's Stepper watches layer health at the rate jobs do (``layer_health.every``), reading the
+activations on all the training points rather than the batch (``layer_health.Monitor``'s ``probe``):
+``sess["health"]``, thinned to ``layer_health.MAX_POINTS`` steps however long Play runs.
+
 A learner's own points that cannot be trained on yet (none, or one class only, while they are being
 placed) make a *draft*: a session without a network (``"stepper"`` None) that holds the points and says
 why (``"problem"``, a ``PointsError``).
@@ -17,7 +21,7 @@ import threading
 
 import numpy as np
 
-from playground import engine
+from playground import engine, layer_health
 from playground.config import from_overrides
 from playground.data.points import PointsError
 from playground.errors import UserError
@@ -30,14 +34,16 @@ MAX_FIT_STEPS = 5000  # the longest run /mlp_fit trains
 def new_session(cfg: mlp.Config) -> dict:
     """A fresh network for ``cfg`` → the session: {"cfg", "stepper", "points" (xtr, ytr, xte, yte),
     "rows" (for own points: the indexes of the training and test points in ``cfg.points``, else None),
-    "error" (why training stopped, or None), "history" {metric: [[step, value], …]}, "class_acc" (the
-    last test accuracy of each class), "lock"}. Hold "lock" to read a session that another thread may be
+    "error" (why training stopped, or None), "history" {metric: [[step, value], …]}, "health" (layer
+    health: {"layers", "steps", "stats"}, see ``playground.layer_health``), "class_acc" (the last test
+    accuracy of each class), "lock"}. Hold "lock" to read a session that another thread may be
     advancing. Raises ``PointsError`` for own points of fewer than two classes (see :func:`draft`)."""
     data, rows = mlp.raw_split(cfg)
-    stepper = engine.Stepper(mlp, cfg)
+    stepper = engine.Stepper(mlp, cfg, health_every="auto")
+    stepper.monitor.probe = stepper.data.x  # dead units: never positive on any training point, not on a batch
     sess = {"cfg": cfg, "stepper": stepper, "points": data, "rows": rows, "error": None, "problem": None,
-            "history": {"train_loss": [], "val_loss": [], "val_acc": []}, "class_acc": [],
-            "lock": threading.Lock()}
+            "history": {"train_loss": [], "val_loss": [], "val_acc": []}, "health": stepper.monitor.history,
+            "class_acc": [], "lock": threading.Lock()}
     record(sess)  # the curves start at step 0, before any training
     return sess
 
@@ -50,7 +56,7 @@ def draft(cfg: mlp.Config, problem: Exception) -> dict:
     return {"cfg": cfg, "stepper": None, "points": (own[:, :2].astype(np.float32), own[:, 2].astype(np.int64),
                                                     *empty),
             "rows": (np.arange(len(own)), np.zeros(0, np.int64)), "error": None, "problem": problem,
-            "history": {"train_loss": [], "val_loss": [], "val_acc": []}, "class_acc": [],
+            "history": {"train_loss": [], "val_loss": [], "val_acc": []}, "health": {}, "class_acc": [],
             "lock": threading.Lock()}
 
 
@@ -125,4 +131,5 @@ def fit(cfg: mlp.Config, steps: int) -> dict:
     return {"train_loss": [v for _, v in h["train_loss"]], "test_loss": [v for _, v in h["val_loss"]],
             "steps_at": [s for s, _ in h["val_loss"]], "test_accuracy": h["val_acc"][-1][1],
             "class_accuracy": sess["class_acc"], "n_train": len(sess["points"][1]),
-            "n_test": len(sess["points"][3]), "diverged": sess["error"]}
+            "n_test": len(sess["points"][3]), "health": layer_health.jsonable(sess["health"]),
+            "diverged": sess["error"]}

@@ -15,7 +15,9 @@ are they, for any model of ours:
 A layer is a module with weights (Linear, Conv, a recurrent stack, an embedding) and the non-linearity that
 follows it in the model's own order, if any (conv → batch norm → ReLU is one layer). Statistics are taken
 on one step in ``every``; on the others nothing is hooked, so training is barely slowed
-(``bench/health.py`` measures it).
+(``bench/health.py`` measures it). A small network can read its activations on all its training points
+instead of the batch (``Monitor(probe=x)``, :func:`activation_stats_on`): a batch of 16 calls units dead
+that are merely quiet on it.
 """
 
 from __future__ import annotations
@@ -71,18 +73,63 @@ def activation_stats(y: torch.Tensor, kind: str | None) -> dict[str, float]:
     return out
 
 
+def _hook(found: list[dict], names: list[str], into: dict) -> list:
+    """Hook each layer's output (its non-linearity's, if any) into ``into[name]``; → the hooks' handles."""
+    hooks = []
+    for name, layer in zip(names, found):
+        module = layer["act"] or layer["module"]
+
+        def keep(mod, inputs, output, name=name):
+            into[name] = (output[0] if isinstance(output, tuple) else output).detach()
+        hooks.append(module.register_forward_hook(keep))
+    return hooks
+
+
+def _names(found: list[dict]) -> list[str]:
+    return [l["name"] or type(l["module"]).__name__ for l in found]
+
+
+def activations_on(model: nn.Module, x: torch.Tensor, found: list[dict] | None = None) -> dict[str, torch.Tensor]:
+    """Each layer's outputs on the inputs ``x`` (e.g. all of a small network's training points), computed
+    without gradients in eval mode (the model's mode is restored): {layer name: outputs}."""
+    found = layers(model) if found is None else found
+    acts: dict[str, torch.Tensor] = {}
+    hooks = _hook(found, _names(found), acts)
+    was = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            model(x)
+    finally:
+        model.train(was)
+        for h in hooks:
+            h.remove()
+    return acts
+
+
+def activation_stats_on(model: nn.Module, x: torch.Tensor) -> dict[str, dict[str, float]]:
+    """:func:`activation_stats` of every layer on the inputs ``x``: {layer name: {"act_mean", "act_std",
+    "dead_fraction"}}. On all of a network's training points a ReLU unit is dead only if no point makes it
+    positive: what stops it learning, where a small batch would also count units merely quiet on it."""
+    found = layers(model)
+    acts = activations_on(model, x, found)
+    return {name: activation_stats(acts[name], l["kind"]) for name, l in zip(_names(found), found) if name in acts}
+
+
 class Monitor:
     """Hooks a model on the steps it is asked to watch; ``record`` returns that step's statistics.
 
     Use: ``watch = monitor.start()`` before the forward pass of a watched step (a no-op otherwise), then,
     after ``backward`` and before ``optimizer.step()``, ``monitor.before_step()``, and after it
-    ``stats = monitor.record(step)``. ``history``: {"steps": [...], "stats": {layer: {stat: [...]}}}.
+    ``stats = monitor.record(step)``. ``history``: {"layers", "steps": [...], "stats": {layer: {stat: [...]}}},
+    thinned to at most MAX_POINTS steps (see :func:`append`). ``probe``: inputs (all of a small network's
+    training points) on which ``record`` reads the activations after the step, instead of hooking the batch.
     """
 
-    def __init__(self, model: nn.Module, every: int = 10, on_record=None):
-        self.model, self.every, self.on_record = model, max(1, int(every)), on_record
+    def __init__(self, model: nn.Module, every: int = 10, on_record=None, probe: torch.Tensor | None = None):
+        self.model, self.every, self.on_record, self.probe = model, max(1, int(every)), on_record, probe
         self.layers = layers(model)
-        self.names = [l["name"] or type(l["module"]).__name__ for l in self.layers]
+        self.names = _names(self.layers)
         self.history = {"layers": self.names, "steps": [], "stats": {n: {s: [] for s in STATS} for n in self.names}}
         self.histograms: dict = {}  # the last watched step's histograms: {"step", layer: {"act", "grad"}}
         self._hooks, self._acts, self._before = [], {}, None
@@ -92,14 +139,10 @@ class Monitor:
         return step == 1 or step % self.every == 0
 
     def start(self) -> None:
-        """Hook every layer's output for the coming forward pass."""
+        """Hook every layer's output for the coming forward pass (not with a ``probe``: it is read then)."""
         self.stop()
-        for name, layer in zip(self.names, self.layers):
-            module = layer["act"] or layer["module"]
-
-            def keep(mod, inputs, output, name=name):
-                self._acts[name] = (output[0] if isinstance(output, tuple) else output).detach()
-            self._hooks.append(module.register_forward_hook(keep))
+        if self.probe is None:
+            self._hooks = _hook(self.layers, self.names, self._acts)
 
     def stop(self) -> None:
         for h in self._hooks:
@@ -113,6 +156,8 @@ class Monitor:
 
     def record(self, step: int) -> dict[str, dict[str, float]]:
         """After the optimiser's step: this step's statistics per layer, appended to ``history``."""
+        if self.probe is not None:
+            self._acts = activations_on(self.model, self.probe, self.layers)
         stats = {}
         for name, layer, before in zip(self.names, self.layers, self._before or [None] * len(self.layers)):
             s = activation_stats(self._acts[name], layer["kind"]) if name in self._acts else \
@@ -129,10 +174,7 @@ class Monitor:
         if len(self.history["steps"]) % HIST_EVERY == 0:  # histograms on one watched step in HIST_EVERY
             self.histograms = {"step": step, **{name: _histograms(self._acts.get(name), layer) for name, layer
                                                 in zip(self.names, self.layers)}}
-        self.history["steps"].append(step)
-        for name, s in stats.items():
-            for k in STATS:
-                self.history["stats"][name][k].append(s[k])
+        append(self.history, self.names, step, stats)
         self._acts, self._before = {}, None
         if self.on_record is not None:
             self.on_record(step, stats, self.histograms)

@@ -128,3 +128,45 @@ def test_the_code_panel_script_trains_on_your_own_points(tmp_path):
     out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "nn.Linear(8, 3)" in path.read_text() and float(out.stdout.split()[-1]) > 0.9
+
+
+def _health_is_complete(health: dict, n_layers: int) -> None:
+    """Every layer (as the model names them) with every statistic, one value per measured step."""
+    assert health["layers"] == [f"hidden.{k}.0" for k in range(n_layers)] + ["out"]
+    steps = health["steps"]
+    assert steps[0] == 1 and len(steps) >= 20 and all(a < b for a, b in zip(steps, steps[1:]))
+    for name in health["layers"]:
+        stats = health["stats"][name]
+        assert set(stats) == {"act_mean", "act_std", "dead_fraction", "grad_norm", "update_ratio"}
+        assert all(len(v) == len(steps) for v in stats.values())
+        assert all(g is not None and g >= 0 for g in stats["grad_norm"])
+    assert all(v is None for v in health["stats"]["out"]["dead_fraction"])  # no non-linearity after the output
+
+
+def test_mlp_fit_answers_layer_health_that_shows_vanishing_gradients(client):
+    """Six sigmoid layers on plain SGD: the first layer's gradient is far smaller than the output layer's;
+    six ReLU layers on Adam: not so."""
+    mean = lambda v: float(np.mean([x for x in v if x is not None]))  # noqa: E731
+    ratios = {}
+    for act, opt, lr in (("sigmoid", "sgd", 0.1), ("relu", "adam", 0.01)):
+        out = client.predict(json.dumps({"n_layers": 6, "activation": act, "optimizer": opt, "lr": lr,
+                                         "steps": 300}), api_name="/mlp_fit")
+        _health_is_complete(out["health"], 6)
+        assert out["health"]["steps"][-1] <= 300
+        s = out["health"]["stats"]
+        ratios[act] = mean(s["out"]["grad_norm"]) / mean(s["hidden.0.0"]["grad_norm"])
+    assert ratios["sigmoid"] > 1000 and ratios["relu"] < 100, ratios
+
+
+def test_mlp_fit_layer_health_shows_relus_killed_by_an_absurd_learning_rate(client):
+    """Dead ReLUs, read on all the training points: SGD at lr 10 kills at least half of some layer; at lr 0.03
+    far fewer die."""
+    worst = {}
+    for lr in (10.0, 0.03):
+        out = client.predict(json.dumps({"n_layers": 4, "activation": "relu", "optimizer": "sgd", "lr": lr,
+                                         "steps": 300}), api_name="/mlp_fit")
+        _health_is_complete(out["health"], 4)
+        s = out["health"]["stats"]
+        worst[lr] = max(s[f"hidden.{k}.0"]["dead_fraction"][-1] for k in range(4))
+        assert all(0 <= d <= 1 for k in range(4) for d in s[f"hidden.{k}.0"]["dead_fraction"])
+    assert worst[10.0] >= 0.5 and worst[0.03] < worst[10.0] - 0.3, worst

@@ -307,6 +307,31 @@ def test_fnn_play_moves_the_boundary_and_pause_stops_it(page, app_url):
     assert page.evaluate(FRAMES) == frames + 1
 
 
+HEALTH = """() => { const el = document.querySelector('#mlp-health .np-health-chart');
+  if (!el || !el.data) return null;  // not drawn yet
+  const drawn = el.data.filter(t => t.x.length && t.y.some(v => v !== null));
+  return {layers: [...new Set(drawn.map(t => t.name))].sort(), last: Math.max(0, ...drawn.map(t => t.x[t.x.length - 1]))}; }"""
+HEALTH_LAYERS = ["hidden.0.0", "hidden.1.0", "hidden.2.0", "out"]
+
+
+def test_fnn_layer_health_is_drawn_when_its_accordion_opens_and_follows_play(page, app_url):
+    page.goto(app_url)
+    page.get_by_role("tab", name="FNN / MLP").click()
+    stats = page.locator("#mlp-stats")
+    expect(stats).to_contain_text("A fresh network")
+    page.locator("#mlp-step").click()  # the accordion is closed: the page asks for nothing of it
+    expect(stats).to_contain_text("step 22 ")
+    assert page.evaluate(HEALTH) is None
+    page.locator("#mlp-health-box").get_by_text("Layer health").first.click()
+    page.wait_for_function(f"() => {{ const h = ({HEALTH})(); return h && h.layers.join() === '{','.join(HEALTH_LAYERS)}'; }}")
+    assert page.evaluate(HEALTH)["last"] == 22  # measured on steps 1 and 22 so far (one in 22: 100 epochs planned)
+    page.locator("#mlp-play").click()  # the chart rides along with the loss chart while the network plays
+    page.wait_for_function(f"() => {{ const h = ({HEALTH})(); return h.layers.length === 4 && h.last >= 22 * 10; }}")
+    page.locator("#mlp-pause").click()
+    expect(page.locator("#mlp-play")).to_be_visible()
+    assert page.evaluate(HEALTH)["layers"] == HEALTH_LAYERS
+
+
 def test_fnn_scenario_sets_up_a_failing_network_and_explains_it(page, app_url):
     page.goto(app_url)
     page.get_by_role("tab", name="FNN / MLP").click()

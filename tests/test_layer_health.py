@@ -58,6 +58,38 @@ def test_each_statistic_is_what_a_hand_computation_gives():
     assert sum(mon.histograms["fc1"]["act"]["counts"]) == h.numel()
 
 
+def test_the_dead_fraction_on_all_points_counts_only_units_no_point_makes_positive():
+    """A unit that one point of 64 wakes is quiet on a batch without that point, not dead: read on all the
+    points (``activation_stats_on``, a Monitor with a ``probe``), only units no point makes positive count."""
+    torch.manual_seed(0)
+    model = Tiny(nn.ReLU())
+    x = torch.randn(64, 3)
+    with torch.no_grad():
+        model.fc1.weight.zero_()
+        model.fc1.weight[0, 0], model.fc1.bias[0] = 1.0, -float(x[:, 0].sort().values[-2])  # one point wakes it
+        model.fc1.weight[1, 0], model.fc1.bias[1] = 1.0, -100.0  # none does: dead
+        model.fc1.bias[2:] = torch.tensor([0.5, -0.5])  # always on; never on (dead)
+    h = torch.relu(x @ model.fc1.weight.T + model.fc1.bias).detach()  # by hand: units 1 and 3 are dead
+    assert ((h <= 0).all(0)).tolist() == [False, True, False, True]
+    model.train()
+    stats = layer_health.activation_stats_on(model, x)
+    assert set(stats) == {"fc1", "fc2"} and model.training  # the model's mode is left as it was
+    assert stats["fc1"]["dead_fraction"] == 0.5
+    assert stats["fc1"]["act_mean"] == pytest.approx(h.mean().item()) and stats["fc1"]["act_std"] == pytest.approx(h.std().item())
+    assert math.isnan(stats["fc2"]["dead_fraction"])  # no non-linearity after the output
+    quiet = x[:, 0] < x[:, 0].sort().values[-2]  # a batch without the point that wakes unit 0 calls it dead too
+    assert layer_health.activation_stats(torch.relu(x[quiet] @ model.fc1.weight.T + model.fc1.bias),
+                                         "relu")["dead_fraction"] == 0.75
+    # a Monitor with all the points as its probe reads them after the step, whatever the batch was
+    mon = layer_health.Monitor(model, every=1, probe=x)
+    mon.start()
+    loss = nn.functional.cross_entropy(model(x[quiet][:16]), torch.zeros(16, dtype=torch.long))
+    mon.stop()
+    loss.backward()
+    mon.before_step()
+    assert mon.record(1)["fc1"]["dead_fraction"] == 0.5  # (no optimiser step: the weights are as above)
+
+
 @pytest.mark.parametrize("act, kind, y, expected", [
     (nn.Tanh, "tanh", torch.tensor([[0.99, -0.98, 0.5, 0.0]]), 0.5),
     (nn.Sigmoid, "sigmoid", torch.tensor([[0.99, 0.01, 0.5, 0.6]]), 0.5),

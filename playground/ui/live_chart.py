@@ -187,13 +187,16 @@ async function draw(value) {
 }
 draw(props.value);
 watch('value', () => draw(props.value));
+document.addEventListener('np-chart', e => { if (e.detail.id === '__ID__') draw(e.detail.value); });
 """
 
 
 def health_chart(label, elem_id: str) -> gr.HTML:
-    """An empty layer health chart; give it :func:`health_payload` values."""
+    """An empty layer health chart; give it :func:`health_payload` values, as its value or in an ``np-chart``
+    page event (see :func:`live_chart`)."""
     return gr.HTML(value=None, label=label, show_label=True, container=True, elem_id=elem_id,
-                   js_on_load=(_HEALTH_JS % {"panels": json.dumps(HEALTH_PANELS)}).replace("__URL__", PLOTLY_URL),
+                   js_on_load=(_HEALTH_JS % {"panels": json.dumps(HEALTH_PANELS)}).replace(
+                       "__URL__", PLOTLY_URL).replace("__ID__", elem_id),
                    html_template='<div class="np-health-chart" style="width:100%;height:460px"></div>')
 
 

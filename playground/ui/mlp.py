@@ -4,7 +4,8 @@ Training runs in this session (network, engine ``Stepper``, points, curves: ``pl
 While Play runs, the page itself asks for frame after frame (``tick``, a server function of the stage:
 a pass over the training points, then the decision surface as 60×60 numbers that the page colours and
 draws, with the points, in a canvas of its own), as fast as they come; the loss chart and the network's
-picture ride along a few times a second. Step, Pause and the settings are Gradio events that send a
+picture ride along a few times a second, and so does the layer health chart while its accordion is open
+(the page says so in each call; the session's Stepper measures it, see ``playground.fnn_session``). Step, Pause and the settings are Gradio events that send a
 whole frame. Any change of a setting resets the network, as in TensorFlow Playground.
 
 Your own points: the page edits them on the stage (a click adds a point of the chosen class; shift-click,
@@ -35,7 +36,7 @@ from playground.ui import mlp_code, plots, widgets
 from playground.ui.api import parse_config
 from playground.ui.handles import Handles
 from playground.ui.i18n import msg, t
-from playground.ui.live_chart import chart_labels, live_chart, payload
+from playground.ui.live_chart import chart_labels, health_chart, health_labels, health_payload, live_chart, payload
 
 GRID = 60  # resolution of the decision surface
 SIDE = 380  # px of the stage's canvas
@@ -139,12 +140,18 @@ def _shown_points(sess: dict) -> list[list]:
     return out
 
 
-def frame(sess: dict, request, whole: bool = True) -> dict:
+def _health(sess: dict, request) -> str:
+    """The layer health chart's payload (an empty chart for a draft, which has no network)."""
+    return health_payload(sess["health"] or {"layers": [], "steps": [], "stats": {}}, health_labels(request))
+
+
+def frame(sess: dict, request, whole: bool = True, health: bool = False) -> dict:
     """What the stage draws: {"token", "step", "stats", "error", "grid", "lim", "surface" (on the GRID² plane,
     see :func:`_surface`; "" for a draft of own points, which has no network), "class_acc" (test accuracy
     per class)}, with, when ``whole`` (or when they are due while playing), "points" [[x, y, class,
     1 = training, (own points: their index)]], "own" (own points: the list as placed, [[x, y, class]]),
-    "seq" (the page's edit it answers), "chart" (the live chart's payload) and "network" (its picture)."""
+    "seq" (the page's edit it answers), "chart" (the live chart's payload) and "network" (its picture);
+    with the chart, when ``health`` (the page shows the layer health chart), "health" (that chart's payload)."""
     with sess["lock"]:
         cfg, stepper = sess["cfg"], sess["stepper"]
         now = time.monotonic()
@@ -167,21 +174,37 @@ def frame(sess: dict, request, whole: bool = True) -> dict:
                 out["seq"] = sess["seq"]
         if chart:
             out["chart"], sess["chart_at"] = _chart(sess, request), now
+            if health:
+                out["health"] = _health(sess, request)
         if network:
             out["network"] = _network(sess, b, exact=whole) if stepper is not None else BLANK
             sess["network_at"] = now
     return out
 
 
-def tick(token, request: gr.Request) -> dict:
+def tick(call, request: gr.Request) -> dict:
     """The stage's server function while Play runs: one pass over the training points → :func:`frame`.
-    {"gone": true} when the page's session is no longer kept (the page then stops playing)."""
+    ``call``: the page's session token, or [token, health] (the page's ``server.tick(token, health)``: Gradio
+    passes a call's several arguments as one list), with the layer health chart's payload when ``health`` is
+    true (the page shows that chart). {"gone": true} when the page's session is no longer kept (the page then
+    stops playing)."""
+    token, health = (call[0], call[1:] == [True]) if isinstance(call, list) and call else (call, False)
     sess = SESSIONS.get(token)
     if sess is None or sess["stepper"] is None:  # a draft of own points has nothing to train
         return {"gone": True}
     if not sess["error"]:
         fnn_session.advance(sess, fnn_session.steps_per_tick(sess))
-    return frame(sess, request, whole=False)
+    return frame(sess, request, whole=False, health=health)
+
+
+def health(token, request: gr.Request) -> str | None:
+    """The stage's server function when the page shows the layer health chart (its accordion opened, or a
+    whole frame came): that chart's payload, or None when the page's session is no longer kept."""
+    sess = SESSIONS.get(token)
+    if sess is None:
+        return None
+    with sess["lock"]:
+        return _health(sess, request)
 
 
 # -----------------------------------------------------------------------------
@@ -190,7 +213,12 @@ def tick(token, request: gr.Request) -> dict:
 
 def mlp_fit(config: str, request: gr.Request) -> dict:
     """API: train a fresh network to the end, as JSON {"train_loss", "test_loss", "test_accuracy",
-    "class_accuracy" (per class 0 … K − 1), "n_train", "n_test", "steps_at", "diverged"}.
+    "class_accuracy" (per class 0 … K − 1), "n_train", "n_test", "steps_at", "diverged", "health"}.
+
+    "health": layer health over the run, as /layer_health answers it for a job: {"layers": ["hidden.0.0", …,
+    "out"], "steps": [1, …], "stats": {layer: {"act_mean", "act_std", "dead_fraction", "grad_norm",
+    "update_ratio"}: one value per step, null where there is none}}; the activations (and the dead ReLU or
+    saturated share) are read on all the training points.
 
     config: a JSON object of the tab's settings (dataset, noise, n_layers, units, activation, lr,
     optimizer, features ["x", "y", …] or "x,y", epochs, …) or "steps" (1–5000) instead of epochs.
@@ -221,6 +249,14 @@ const C = __CLASS_RGB__, STRENGTH = __STRENGTH__;
 let token = null, pts = [], lim = 1, playing = false, early = false, frames = 0;
 let own = null, seq = 0, blank = true, draft = false;  // own: your points as placed (null for a preset)
 const pause = () => { const b = document.querySelector('#mlp-pause'); if (b) b.click(); };
+const healthOpen = () => !!document.querySelector('#mlp-health .np-health-chart')?.offsetParent;  // its accordion is open
+const chartEvent = (id, value) => document.dispatchEvent(new CustomEvent('np-chart', {detail: {id: id, value: value}}));
+async function refreshHealth(opened) {  // the layer health chart, when it is shown: asked for on its own
+  if (!token || !(opened || healthOpen())) return;
+  let v = null;
+  try { v = await server.health(token); } catch (e) {}
+  if (v) chartEvent('mlp-health', v);
+}
 const md = t => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/\\*\\*(.+?)\\*\\*/g, '<b>$1</b>');
 const rgb = c => 'rgb(' + C[c].join(',') + ')';
 function colour(p) {  // pale blue through white to pale orange, as plots._two_class
@@ -275,18 +311,19 @@ function draw(f) {
     cv.dataset.frames = String(++frames);
   }
   if (f.stats !== undefined) { statsEl.innerHTML = md(f.stats); accEl.innerHTML = classAcc(f); }
-  if (f.chart) document.dispatchEvent(new CustomEvent('np-chart', {detail: {id: 'mlp-curves', value: f.chart}}));
+  if (f.chart) chartEvent('mlp-curves', f.chart);
+  if (f.health) chartEvent('mlp-health', f.health);
   if (f.network) { const im = document.querySelector('#mlp-network img'); if (im) im.src = f.network; }
   if (f.error && playing) { playing = false; pause(); }
 }
 async function loop() {  // the next frame is asked for as soon as one arrives, and computed while it is drawn
-  let next = server.tick(token);
+  let next = server.tick(token, healthOpen());
   while (playing && next) {
     let f = null;
     try { f = await next; } catch (e) {}
     if (!playing) break;
     if (!f || f.gone) { playing = false; pause(); break; }
-    next = f.error ? null : server.tick(token);
+    next = f.error ? null : server.tick(token, healthOpen());
     draw(f);
   }
 }
@@ -295,6 +332,7 @@ cv.addEventListener('np-play', () => {
   if (!playing && !draft) { playing = true; loop(); }
 });
 cv.addEventListener('np-pause', () => { playing = false; early = false; });
+cv.addEventListener('np-health', () => refreshHealth(true));  // the layer health accordion was opened
 // Your own points: a click adds one of the chosen class; shift-click, right-click or the eraser removes the
 // nearest. The page keeps the list and sends all of it (and the edit's number) with the 'edit' event.
 const erasing = () => !!document.querySelector('#mlp-erase input')?.checked;
@@ -341,7 +379,7 @@ cv.addEventListener('np-download', () => {  // the data as a CSV file that "Uplo
   a.href = URL.createObjectURL(new Blob([text], {type: 'text/csv'})); a.download = 'points.csv';
   document.body.appendChild(a); a.click(); a.remove();
 });
-const fromValue = () => { try { draw(JSON.parse(props.value || 'null')); } catch (e) {} };
+const fromValue = () => { try { draw(JSON.parse(props.value || 'null')); } catch (e) {} refreshHealth(false); };
 watch('value', fromValue);
 fromValue();
 cv.dataset.ready = '1';
@@ -349,6 +387,7 @@ cv.dataset.ready = '1';
     "__STRENGTH__", str(plots.SURFACE_STRENGTH))
 _PLAY_JS = "(...a) => { document.querySelector('#mlp-boundary canvas')?.dispatchEvent(new Event('np-%s')); return a; }"
 _DOWNLOAD_JS = "() => { document.querySelector('#mlp-boundary canvas')?.dispatchEvent(new Event('np-download')); }"
+_HEALTH_JS = "() => { document.querySelector('#mlp-boundary canvas')?.dispatchEvent(new Event('np-health')); }"
 
 
 # -----------------------------------------------------------------------------
@@ -383,7 +422,7 @@ def build(opened, session_models: gr.State) -> None:
                 step = gr.Button(t("mlp.step"), elem_id="mlp-step")
                 reset = gr.Button(t("mlp.reset"), elem_id="mlp-reset")
             stage = gr.HTML(value="", label=t("mlp.boundary"), show_label=True, container=True,
-                            elem_id="mlp-boundary", server_functions=[tick], js_on_load=_STAGE_JS,
+                            elem_id="mlp-boundary", server_functions=[tick, health], js_on_load=_STAGE_JS,
                             html_template=f'<canvas width="{SIDE}" height="{SIDE}"></canvas>'
                                           '<div class="np-stage-stats" id="mlp-stats"></div>'
                                           '<div class="np-class-acc" id="mlp-class-acc"></div>')
@@ -403,6 +442,9 @@ def build(opened, session_models: gr.State) -> None:
             network = gr.HTML(value="", label=t("mlp.network"), show_label=True, container=True,
                               elem_id="mlp-network", html_template='<img src="${value}" alt="">')
             gr.Markdown(t("mlp.network_help"))
+    with gr.Accordion(t("health.title"), open=False, elem_id="mlp-health-box") as health_box:  # under the charts
+        gr.Markdown(t("mlp.health_help"))
+        health_chart(t("health.chart"), elem_id="mlp-health")
     with gr.Accordion(t("mlp.try"), open=False):
         gr.Markdown(t("mlp.try_help"))
         with gr.Row():
@@ -558,6 +600,7 @@ def build(opened, session_models: gr.State) -> None:
     upload.upload(on_upload, set(settings) | {upload}, own_outputs, api_visibility="private",
                   show_progress="hidden")
     download.click(None, js=_DOWNLOAD_JS, api_visibility="private")
+    health_box.expand(None, js=_HEALTH_JS, api_visibility="private")  # the page asks for the chart's numbers
     for name, button in scenario_buttons.items():
         button.click(on_scenario, gr.State(name), [*settings, scenario_text], api_visibility="private").then(
             on_reset, set(settings) | {own}, reset_outputs, api_visibility="private")

@@ -37,6 +37,15 @@ EN = {
                         "(orange positive, blue negative, thicker = larger); weights below a tenth of the "
                         "largest are not drawn.",
     "mlp.loss": "training loss", "mlp.test_loss": "test loss", "mlp.test_acc": "test accuracy",
+    "mlp.health_help": "One line per layer (hidden.0.0 is the first hidden layer, out the output), early layers "
+                       "dark, late ones light, measured every few steps while the network trains. **Activation "
+                       "spread** (std) near 0: the layer says the same thing to every point. **Dead or "
+                       "saturated**, read on all the training points: ReLU units that no training point makes "
+                       "positive (they no longer learn), or tanh/sigmoid outputs pinned near their limits "
+                       "(gradient ≈ 0). **Gradient norm** (log scale): far smaller in early layers than late ones "
+                       "means vanishing gradients (try *Six sigmoid layers with SGD* under *Make it fail, then fix it*). **Update ratio** "
+                       "log10(‖Δw‖/‖w‖): about −3 is healthy; near −1 or above, the learning rate is too high; "
+                       "below −5, the layer hardly moves.",
     "mlp.ready": "A fresh network with {params:,} parameters. Press **Play** or **Step**.",
     "mlp.stats": "Epoch {epoch:.0f} · step {step} · training loss {train:.3f} · test loss {test:.3f} · "
                  "test accuracy **{acc:.1%}** · {params:,} parameters",
@@ -86,6 +95,12 @@ ZH = {
     "mlp.network_help": "从左到右：输入特征、各隐藏层、输出。连线表示权重（橙色为正，蓝色为负，越粗绝对值越大）；"
                         "小于最大权重十分之一的连线不画出。",
     "mlp.loss": "训练损失", "mlp.test_loss": "测试损失", "mlp.test_acc": "测试准确率",
+    "mlp.health_help": "每层一条线（hidden.0.0 是第一个隐藏层，out 是输出层），浅层颜色深，深层颜色浅；训练时每隔几步"
+                       "测量一次。**激活的离散程度**（标准差）接近 0：这一层对所有点都输出同样的东西。**死亡或饱和**"
+                       "（在全部训练点上读取）：没有任何训练点能让它为正的 ReLU 单元（它们不再学习），或者贴近上下限的 "
+                       "tanh/sigmoid 输出（梯度 ≈ 0）。**梯度范数**（对数坐标）：浅层远小于深层，说明梯度消失（试试"
+                       "“先让它失败，再把它修好”里的“六层 sigmoid + SGD”）。**更新比例** log10(‖Δw‖/‖w‖)：约 −3 是健康的；接近 −1 或更高，学习率太大；"
+                       "低于 −5，这一层几乎不动。",
     "mlp.ready": "新网络，共 {params:,} 个参数。点击 **播放** 或 **单步**。",
     "mlp.stats": "第 {epoch:.0f} 轮 · 第 {step} 步 · 训练损失 {train:.3f} · 测试损失 {test:.3f} · "
                  "测试准确率 **{acc:.1%}** · 共 {params:,} 个参数",
