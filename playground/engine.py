@@ -108,7 +108,9 @@ class Stepper:
         # layer health (playground.layer_health): statistics of every layer on one step in health_every
         if health_every == "auto":
             health_every = layer_health.every(self.total)
-        self.monitor = layer_health.Monitor(self.model, health_every, on_health) if health_every else None
+        probe = getattr(arch, "health_probe", None)  # a small network's activations read on all its points
+        self.monitor = layer_health.Monitor(self.model, health_every, on_health,
+                                            probe=probe(self.data) if probe else None) if health_every else None
 
     def train_on(self, batch) -> dict[str, float]:
         """One optimiser step on ``batch``; returns {"train_loss": …, extras}. Raises NonFiniteLoss."""

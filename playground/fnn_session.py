@@ -7,7 +7,7 @@ training and test points, as TensorFlow Playground does. ``plan`` and ``fit`` ru
 the end for the API.
 
 The session's Stepper watches layer health at the rate jobs do (``layer_health.every``), reading the
-activations on all the training points rather than the batch (``layer_health.Monitor``'s ``probe``):
+activations on all the training points rather than the batch (``mlp.health_probe``, as its jobs do):
 ``sess["health"]``, thinned to ``layer_health.MAX_POINTS`` steps however long Play runs.
 
 A learner's own points that cannot be trained on yet (none, or one class only, while they are being
@@ -40,7 +40,6 @@ def new_session(cfg: mlp.Config) -> dict:
     advancing. Raises ``PointsError`` for own points of fewer than two classes (see :func:`draft`)."""
     data, rows = mlp.raw_split(cfg)
     stepper = engine.Stepper(mlp, cfg, health_every="auto")
-    stepper.monitor.probe = stepper.data.x  # dead units: never positive on any training point, not on a batch
     sess = {"cfg": cfg, "stepper": stepper, "points": data, "rows": rows, "error": None, "problem": None,
             "history": {"train_loss": [], "val_loss": [], "val_acc": []}, "health": stepper.monitor.history,
             "class_acc": [], "lock": threading.Lock()}

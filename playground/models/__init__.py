@@ -63,6 +63,9 @@ class Architecture(Protocol):
       loading a finished job builds it and loads its own weights, so its start may be gone by then;
     - ``CHART_EXTRAS``: names of per-step or per-epoch metrics the Train panel charts beside the loss, those
       named ``*_acc`` on the accuracy axis (ui/train.py, ui/live_chart.py);
+    - ``health_probe(data)`` → inputs on which layer health reads the activations after a watched step,
+      instead of the batch (engine): a small network's training points (the FNN's: a unit is dead when no
+      training point makes it positive, not merely quiet on a batch of 16);
     - ``JUDGE``: the architecture whose pretrained model ``evaluate(..., judge=)`` reads the samples with
       (``checkpoint.evaluator`` loads and binds it; a model file loads no other model).
 

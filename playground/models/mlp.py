@@ -148,6 +148,12 @@ def train_data(cfg: Config, device: torch.device | str = "cpu") -> TrainData:
     return TrainData(cfg, device)
 
 
+def health_probe(data: TrainData) -> torch.Tensor:
+    """Layer health reads this network's activations on all its training points (at most 1,800): a unit is
+    dead when no point makes it positive, not merely when a batch of 16 happens to leave it quiet."""
+    return data.x
+
+
 def penalty(model: MLP, cfg: Config) -> torch.Tensor:
     """λ₁ Σ|w| + λ₂ Σw² over the weight matrices (biases are not penalised)."""
     weights = [m.weight for m in model.modules() if isinstance(m, nn.Linear)]
