@@ -13,7 +13,7 @@ assert not heavy, f"import playground loaded {heavy}: it must load nothing beyon
 assert "torch" not in sys.modules, "import playground pulled in torch"
 import playground.data.digits, playground.data.drawing, playground.data.points, playground.data.text
 import playground.engine, playground.models, playground.checkpoint, playground.train, playground.experiments
-import playground.jobs, playground.jobs.worker
+import playground.jobs, playground.jobs.worker, playground.failures
 import importlib
 for module in playground.models.ARCHS.values():
     importlib.import_module(module)

@@ -66,7 +66,8 @@ class Config:
                                  ui=False)
     block: int = bounded(64, 8, 512, "characters per training window (truncated backprop through time)")
     optimizer: str = trainer("optimizer", "adamw")
-    lr: float = trainer("lr", 1e-2)  # the recipe of the pretrained RNN, LSTM and GRU
+    lr: float = trainer("lr", 1e-2, hi=3.0)  # 1e-2: the recipe of the pretrained RNN, LSTM and GRU; up to 3
+    # for plain SGD (the failure lab's exploding RNN runs SGD at 2 without clipping)
     weight_decay: float = trainer("weight_decay", 0.0, help="AdamW weight decay")
     clip: float = trainer("clip", 1.0, help="clip the gradient norm to this (0 = off); RNNs need it", ui=True)
     batch_size: int = trainer("batch_size", 64, lo=1, hi=512, help="windows per step")

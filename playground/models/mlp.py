@@ -31,6 +31,7 @@ from playground.data import points
 from playground.config import bounded, choice, trainer
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU}
+INITS = ("default", "kaiming", "normal")  # see Config.init and MLP.init_weights
 
 
 @dataclass
@@ -44,6 +45,9 @@ class Config:
     n_layers: int = bounded(3, 0, 6, "hidden layers")
     units: int = bounded(24, 1, 32, "neurons per hidden layer")
     activation: str = choice("relu", tuple(ACTIVATIONS), "non-linearity of the hidden layers")
+    init: str = choice("default", INITS, "initial weights: PyTorch's default (uniform, std 1/√(3·fan_in)), "
+                       "Kaiming (normal, std √(2/fan_in) in hidden layers, √(1/fan_in) in the output; biases 0) "
+                       "or N(0, 1) (std 1 whatever the layer's size; biases 0)", ui=False)
     optimizer: str = trainer("optimizer", "adam", options=("sgd", "momentum", "adam"),
                              help="SGD, SGD with momentum 0.9, or Adam")
     lr: float = trainer("lr", 0.01, lo=1e-4, hi=10.0, help="learning rate (constant)")
@@ -85,6 +89,23 @@ class MLP(nn.Module):
         sizes = [len(cfg.feature_list())] + [cfg.units] * cfg.n_layers
         self.hidden = nn.ModuleList(nn.Sequential(nn.Linear(a, b), act()) for a, b in zip(sizes, sizes[1:]))
         self.out = nn.Linear(sizes[-1], cfg.n_classes())
+        if cfg.init != "default":  # "default" draws nothing more: the weights stay PyTorch's, as before
+            self.init_weights(cfg.init)
+
+    @torch.no_grad()
+    def init_weights(self, init: str) -> None:
+        """Redraw every weight: "kaiming" (He et al. 2015: N(0, 2/fan_in) before a ReLU keeps the
+        activations' spread from layer to layer; N(0, 1/fan_in) for the output) or "normal" (N(0, 1):
+        √fan_in times too large, so each layer multiplies the spread). Biases start at 0."""
+        linears = [seq[0] for seq in self.hidden] + [self.out]
+        for i, layer in enumerate(linears):
+            if init == "kaiming":
+                nn.init.kaiming_normal_(layer.weight, nonlinearity="relu" if i < len(linears) - 1 else "linear")
+            elif init == "normal":
+                nn.init.normal_(layer.weight, 0.0, 1.0)
+            else:
+                raise ValueError(f"init must be one of {', '.join(INITS)}, got {init!r}")
+            nn.init.zeros_(layer.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for layer in self.hidden:
