@@ -11,7 +11,7 @@ import os
 import gradio as gr
 import torch
 
-from playground.ui import cnn, export, generative, header, health, i18n, jobs, live_chart, mlp, rnn, transformer
+from playground.ui import cnn, export, generative, header, health, i18n, jobs, lab, live_chart, mlp, rnn, transformer
 from playground.ui import widgets
 from playground.ui.config_cache import ConfigCache
 from starlette.middleware import Middleware
@@ -26,6 +26,7 @@ TABS = (
     ("rnn", rnn),
     ("generative", generative),
     ("transformer", transformer),
+    ("lab", lab),
     ("jobs", jobs),
     ("export", export),
     ("health", health),

@@ -51,7 +51,7 @@ def layer_health(job_id: str, request: gr.Request, step: float | None = None) ->
     "histograms": those of the last kept step at or before ``step`` (the newest when it is not given):
     {"step", layer: {"act", "grad": {"counts", "lo", "hi"}}}}."""
     if step is not None:
-        step = widgets.number(step, 0, 10**9, whole=True, error=msg("err.health_step", request, value=repr(step)))
+        step = widgets.number(step, 0, 10**9, whole=True, error=msg("err.health_step", request, value=repr(step)[:40]))
     try:
         kept = jobs.manager().layer_health(job_id)
     except jobs.JobError as e:

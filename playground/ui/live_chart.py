@@ -171,17 +171,18 @@ async function draw(value) {
   d.layers.forEach((layer, i) => PANELS.forEach((k, j) => traces.push({
     x: d.steps, y: layer[k], type: 'scatter', mode: 'lines', name: layer.name, legendgroup: layer.name,
     showlegend: j === 0, line: {color: colour(i), width: 1.5}, xaxis: 'x' + id(j), yaxis: 'y' + id(j)})));
-  const layout = {uirevision: 'keep', height: 460, margin: {l: 55, r: 20, t: 30, b: 40},
+  const layout = {uirevision: 'keep', height: 470, margin: {l: 55, r: 20, t: 52, b: 40},  // t: below the label
     font: {family: "Inter, 'Noto Sans CJK SC', system-ui, sans-serif", size: 11},
     legend: {orientation: 'h', y: -0.12}, paper_bgcolor: 'rgba(0,0,0,0)', plot_bgcolor: 'rgba(0,0,0,0)',
-    grid: {rows: 2, columns: 2, pattern: 'independent'}, annotations: []};
+    grid: {rows: 2, columns: 2, pattern: 'independent', ygap: 0.35, xgap: 0.12}, annotations: []};
   PANELS.forEach((k, j) => {
     layout['xaxis' + id(j)] = {title: {text: j >= 2 ? d.labels.step : ''}};
-    layout['yaxis' + id(j)] = {type: k === 'grad_norm' ? 'log' : 'linear', exponentformat: 'power'};
+    layout['yaxis' + id(j)] = k === 'grad_norm' ? {type: 'log', exponentformat: 'power', dtick: 1}  // decades only
+                                                : {type: 'linear', exponentformat: 'power'};
     if (k === 'dead_fraction') layout['yaxis' + id(j)].range = [0, 1.02];
     if (d.ranges && d.ranges[k]) layout['yaxis' + id(j)].range = d.ranges[k];  // shared with a chart beside it
     layout.annotations.push({text: d.labels[k], showarrow: false, xref: 'x' + id(j) + ' domain',
-                             yref: 'y' + id(j) + ' domain', x: 0, y: 1.13, xanchor: 'left', font: {size: 12}});
+                             yref: 'y' + id(j) + ' domain', x: 0, y: 1.04, xanchor: 'left', yanchor: 'bottom', font: {size: 12}});
   });
   P.react(el, traces, layout, {responsive: true, displaylogo: false});
 }
@@ -197,7 +198,7 @@ def health_chart(label, elem_id: str) -> gr.HTML:
     return gr.HTML(value=None, label=label, show_label=True, container=True, elem_id=elem_id,
                    js_on_load=(_HEALTH_JS % {"panels": json.dumps(HEALTH_PANELS)}).replace(
                        "__URL__", PLOTLY_URL).replace("__ID__", elem_id),
-                   html_template='<div class="np-health-chart" style="width:100%;height:460px"></div>')
+                   html_template='<div class="np-health-chart" style="width:100%;height:470px"></div>')
 
 
 def health_labels(request: gr.Request | None) -> dict[str, str]:
@@ -247,8 +248,8 @@ async function draw(value) {
                  xaxis: j ? 'x2' : 'x', yaxis: j ? 'y2' : 'y'});
   }));
   const title = (k, axis) => ({text: d.labels[k] + ' · ' + d.labels.step + ' ' + d.step, showarrow: false,
-    xref: axis + ' domain', yref: 'y' + axis.slice(1) + ' domain', x: 0, y: 1.12, xanchor: 'left', font: {size: 12}});
-  P.react(el, traces, {uirevision: 'keep', height: 300, margin: {l: 55, r: 20, t: 44, b: 40},
+    xref: axis + ' domain', yref: 'y' + axis.slice(1) + ' domain', x: 0, y: 1.04, xanchor: 'left', yanchor: 'bottom', font: {size: 12}});
+  P.react(el, traces, {uirevision: 'keep', height: 310, margin: {l: 55, r: 20, t: 52, b: 40},
     font: {family: "Inter, 'Noto Sans CJK SC', system-ui, sans-serif", size: 11},
     legend: {orientation: 'h', y: -0.2}, paper_bgcolor: 'rgba(0,0,0,0)', plot_bgcolor: 'rgba(0,0,0,0)',
     grid: {rows: 1, columns: 2, pattern: 'independent'},
@@ -265,7 +266,7 @@ def hist_chart(label, elem_id: str) -> gr.HTML:
     """An empty histogram chart; give it :func:`hist_payload` values."""
     return gr.HTML(value=None, label=label, show_label=True, container=True, elem_id=elem_id,
                    js_on_load=_HIST_JS.replace("__URL__", PLOTLY_URL),
-                   html_template='<div class="np-hist-chart" style="width:100%;height:300px"></div>')
+                   html_template='<div class="np-hist-chart" style="width:100%;height:310px"></div>')
 
 
 def hist_labels(request: gr.Request | None) -> dict[str, str]:

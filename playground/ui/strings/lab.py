@@ -1,8 +1,28 @@
-"""Strings of the failure lab ("Break it, then fix it"): per preset of ``playground/failures.py`` a title
-(``lab.<name>``), what goes wrong and where to see it (``lab.<name>.text``) and the fix button
+"""Strings of the Failure lab tab ("Break it, then fix it"): the tab's own, then per preset of
+``playground/failures.py`` a title (``lab.<name>``), what goes wrong and where to see it (``lab.<name>.text``) and the fix button
 (``lab.<name>.fix``). Figures are those of ``python bench/failures.py`` (seeds 0, 1, 2)."""
 
 EN = {
+    "tab.lab": "Failure lab",
+    "lab.intro": "Break a network on purpose, look inside it to see why it fails, then apply the one change that "
+                 "fixes it and compare the two runs side by side. Pick a failure, press **Run it as it is**, then "
+                 "the fix. Both are ordinary training jobs (they wait their turn in the queue like any other); "
+                 "their curves share one chart, and each has its **layer health**: one line per layer, early layers "
+                 "dark, late ones light. Picking another failure stops this page's lab runs.",
+    "lab.preset": "The failure",
+    "lab.run": "Run it as it is",
+    "lab.stop": "Stop both",
+    "lab.curves": "Both runs: training loss and held-out accuracy",
+    "lab.broken": "As it is (broken)",
+    "lab.fixed": "With the fix",
+    "lab.not_run": "Not run yet.",
+    "lab.done": "Done in {elapsed}: held-out accuracy **{acc}**.",
+    "lab.settings": "**The run** ({arch}): {settings}.",
+    "lab.changes": "**The fix changes only** {changes}.",
+    "lab.arch.mlp": "FNN on 2-D points", "lab.arch.charlm": "character-level RNN on Moby-Dick",
+    "lab.arch.gan": "GAN on MNIST digits", "lab.arch.longrange": "recurrent network on a recall task",
+    "lab.arch.cnn": "CNN on MNIST digits", "lab.arch.transformer": "Transformer",
+    "lab.arch.vae": "VAE", "lab.arch.ae": "autoencoder",
     "lab.dead_relu": "Dead ReLUs",
     "lab.dead_relu.text": "Plain SGD with a learning rate of 3 takes steps so large that the first few push "
                           "every ReLU of a layer below zero on every training point. Such a unit outputs 0 "
@@ -58,6 +78,24 @@ EN = {
 }
 
 ZH = {
+    "tab.lab": "故障实验室",
+    "lab.intro": "故意把网络弄坏，看清它内部为什么失败，再施加那一处修改把它修好，并把两次训练并排比较。选一种故障，"
+                 "先按 **按原样运行**，再按修复按钮。两者都是普通的训练任务（和其他任务一样排队等候）；它们的曲线画在同一张图里，"
+                 "每次训练各有自己的 **层的健康状况**：每层一条线，浅层颜色深，深层颜色浅。选择另一种故障会停止本页的实验训练。",
+    "lab.preset": "故障",
+    "lab.run": "按原样运行",
+    "lab.stop": "全部停止",
+    "lab.curves": "两次训练：训练损失与留出集准确率",
+    "lab.broken": "原样（有故障）",
+    "lab.fixed": "修复后",
+    "lab.not_run": "尚未运行。",
+    "lab.done": "用时 {elapsed} 完成：留出集准确率 **{acc}**。",
+    "lab.settings": "**这次训练**（{arch}）：{settings}。",
+    "lab.changes": "**修复只改动** {changes}。",
+    "lab.arch.mlp": "二维点上的前馈网络", "lab.arch.charlm": "《白鲸》上的字符级 RNN",
+    "lab.arch.gan": "MNIST 数字上的 GAN", "lab.arch.longrange": "回忆任务上的循环网络",
+    "lab.arch.cnn": "MNIST 数字上的 CNN", "lab.arch.transformer": "Transformer",
+    "lab.arch.vae": "VAE", "lab.arch.ae": "自编码器",
     "lab.dead_relu": "死亡的 ReLU",
     "lab.dead_relu.text": "用普通 SGD、学习率 3 训练时，步子太大：最初几步就把某一层的每个 ReLU 在所有训练点上都推到"
                           "零以下。这样的单元输出恒为 0，也得不到梯度，从此再也恢复不了：我们的运行中最差的一层最终 "
