@@ -81,8 +81,11 @@ def make_schedule(opt: torch.optim.Optimizer, cfg, total: int):
     if name == "onecycle" and total * WARMUP_FRACTION <= 1:  # ≤ 10 steps: too few for a warm-up phase
         return torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)  # (OneCycleLR would divide by 0)
     if name == "onecycle":
+        plain_sgd = all(g.get("momentum", None) == 0 for g in opt.param_groups)  # no momentum to cycle:
+        # OneCycleLR would otherwise give plain SGD a momentum of 0.85–0.95
         return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=max(total, 1),
-                                                   pct_start=WARMUP_FRACTION, div_factor=START_DIV)
+                                                   pct_start=WARMUP_FRACTION, div_factor=START_DIV,
+                                                   cycle_momentum=not plain_sgd)
     raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {name!r}")
 
 

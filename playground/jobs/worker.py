@@ -103,6 +103,7 @@ def run(arch_name: str, module_name: str, config: dict, device: str, out_dir: st
         model = initial(cfg, partial(checkpoint.load_start, arch_name)) if initial is not None else None
         warm = model is not None
         if not warm:
+            torch.manual_seed(cfg.seed)  # the job's starting weights follow its seed, as engine.fit's do
             model = arch.build(cfg)  # before the judge loads (evaluator): the same draws as always
         evaluate = checkpoint.evaluator(arch)
         before = evaluate(model.to(dev), cfg) if warm else {}
