@@ -170,6 +170,45 @@ def _fnn_min():
     return min(_fnn(s) for s in FNN_SEEDS)
 
 
+# The Failure lab's presets (playground/failures.py): what each one's text states, over seeds 0, 1, 2.
+LAB_SEEDS = (0, 1, 2)
+LAB_TOLERANCE = {"worst_dead": 0.05, "grad_ratio": 0.3, "val_acc": 0.03, "train_acc": 0.03, "loss_jump": 1.5, "gap": 0.05,
+                 "classes": 1.0}  # grad_ratio as log10 (it spans 10⁵); classes: a count of digit kinds
+
+
+@lru_cache(maxsize=None)
+def _lab(name: str, side: str, seed: int) -> dict:
+    from playground import failures
+    preset = failures.PRESETS[name]
+    return failures.measure(name, preset.broken if side == "broken" else preset.fixed(), seed)
+
+
+def _lab_value(name: str, side: str, metric: str, seed: int) -> float:
+    run = _lab(name, side, seed)
+    v = run["value"] if metric == run["metric"] else run.get(metric, (run.get("final") or {}).get(metric))
+    return math.log10(v) if metric == "grad_ratio" else float(v)
+
+
+def _lab_figures() -> None:
+    from playground import failures
+    for name in failures.PRESETS:
+        headline = failures.HEADLINE[name][0]
+        for metric in dict.fromkeys((headline, "val_acc") + (("train_acc",) if name == "overfitting" else ())):
+            if name == "exploding" and metric == "val_acc":
+                continue  # a language model's evaluation has no accuracy
+            for side in ("broken", "fixed"):
+                for edge, pick in (("min", min), ("max", max)):
+                    what = f"Failure lab, {name} {side}: {metric}{' (log10)' if metric == 'grad_ratio' else ''}, " \
+                           f"{edge} over seeds {LAB_SEEDS}"
+                    FIGURES[f"lab.{name}.{side}.{metric}.{edge}"] = Figure(
+                        f"lab.{name}.{side}.{metric}.{edge}",
+                        lambda n=name, s=side, m=metric, p=pick: p(_lab_value(n, s, m, seed) for seed in LAB_SEEDS),
+                        LAB_TOLERANCE[metric], False, what)
+
+
+_lab_figures()
+
+
 @lru_cache(maxsize=1)
 def _recall_summary() -> dict:
     from playground import experiments
@@ -284,7 +323,48 @@ def readme_blocks() -> dict[str, str]:
            f"{_pct(s['fnn.spirals_min'])} (`python bench/figures.py`); without hidden layers < 75 % "
            "(`tests/test_mlp.py`)."]
     return {"bpc": "\n".join(bpc), "recall": "\n".join(recall), "generative": "\n".join(generative),
-            "transformer": "\n".join(transformer), "cnn": "\n".join(cnn), "fnn": "\n".join(fnn)}
+            "transformer": "\n".join(transformer), "cnn": "\n".join(cnn), "fnn": "\n".join(fnn), "lab": _lab_table(s)}
+
+
+LAB_ROWS = {  # failure lab preset → (its name in the README, what each figure measures)
+    "dead_relu": ("dead ReLUs", {"worst_dead": "worst layer's dead fraction on all training points",
+                                 "val_acc": "test accuracy"}),
+    "vanishing": ("vanishing gradients", {"grad_ratio": "output layer's gradient norm ÷ the first layer's",
+                                          "val_acc": "test accuracy"}),
+    "bad_init": ("bad initialisation", {"val_acc": "test accuracy"}),
+    "exploding": ("exploding gradients", {"loss_jump": "largest training loss ÷ the first"}),
+    "overfitting": ("overfitting", {"gap": "training − test accuracy", "train_acc": "training accuracy",
+                                    "val_acc": "test accuracy"}),
+    "mode_collapse": ("mode collapse", {"classes": "digit kinds the pretrained CNN reads among 500 samples",
+                                        "val_acc": "samples read as the digit asked for"}),
+    "long_delay": ("a memory too short", {"val_acc": "recall accuracy (chance 12.5 %)"}),
+}
+
+
+SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def _lab_cell(s: dict, key: str, metric: str) -> str:
+    lo, hi = s[f"{key}.{metric}.min"], s[f"{key}.{metric}.max"]
+    if metric == "grad_ratio":
+        show = lambda v: f"{10 ** v:.2f}" if abs(v) < 1 else (  # noqa: E731
+            f"{10 ** v / 10 ** math.floor(v):.1f}·10" + str(math.floor(v)).translate(SUPERSCRIPT))
+    elif metric in ("worst_dead", "val_acc", "train_acc"):
+        show = lambda v: _pct(v, 0)  # noqa: E731
+    elif metric == "classes":
+        show = lambda v: f"{v:.0f}"  # noqa: E731
+    else:
+        show = lambda v: f"{v:.2f}" if metric == "gap" else f"{v:.1f}"  # noqa: E731
+    return show(lo) if show(lo) == show(hi) else f"{show(lo)} – {show(hi)}"
+
+
+def _lab_table(s: dict) -> str:
+    rows = ["| failure | what shows it | as it is | with the fix |", "|---|---|---|---|"]
+    for name, (title, metrics) in LAB_ROWS.items():
+        for metric, what in metrics.items():
+            rows.append(f"| {title} | {what} | {_lab_cell(s, f'lab.{name}.broken', metric)} | "
+                        f"{_lab_cell(s, f'lab.{name}.fixed', metric)} |")
+    return "\n".join(rows)
 
 
 def _blocks_in(text: str) -> dict[str, tuple[int, int]]:

@@ -47,9 +47,9 @@ EN = {
     "lab.bad_init.fix": "Use Kaiming initialisation",
     "lab.exploding": "Exploding gradients",
     "lab.exploding.text": "A plain RNN trained with SGD at a high rate and no clipping: the gradient through "
-                          "64 steps of the same recurrent matrix now and then comes out thousands of times "
-                          "its usual size, and one step throws the learned weights away. The loss curve "
-                          "spikes to 4–9 times where it started. Watch *gradient norm* leap; clipping its norm "
+                          "64 steps of the same recurrent matrix now and then comes out many times its "
+                          "usual size, and one step throws the learned weights away. The loss curve "
+                          "spikes to 6–15 times where it started. Watch *gradient norm* leap; clipping its norm "
                           "to 1 caps each step and the curve goes down smoothly.",
     "lab.exploding.fix": "Clip the gradient norm to 1",
     "lab.overfitting": "Overfitting",
@@ -65,8 +65,8 @@ EN = {
                               "fool the discriminator and draws them whatever it is asked for. Watch the "
                               "sample grid: rows that should be different digits look alike, and the "
                               "accuracy curve (how often the pretrained CNN reads the digit asked for) stays "
-                              "low: 15–36 % in our runs, 5–6 kinds of digit among 500. With both stabilisers "
-                              "back: 85–95 %, 9–10 kinds.",
+                              "low: 14–35 % in our runs, 5–6 kinds of digit among 500. With both stabilisers "
+                              "back: 87–95 %, 9–10 kinds.",
     "lab.mode_collapse.fix": "Turn the class loss and augmentation back on",
     "lab.long_delay": "A memory too short",
     "lab.long_delay.text": "Name the first of 100 symbols after seeing them all. A plain RNN squeezes its "
@@ -114,7 +114,7 @@ ZH = {
     "lab.bad_init.fix": "使用 Kaiming 初始化",
     "lab.exploding": "梯度爆炸",
     "lab.exploding.text": "用 SGD、较高的学习率、不做裁剪来训练普通 RNN：梯度要穿过同一个循环矩阵 64 步，时不时会"
-                          "变成平常的几千倍，一步就把学到的权重毁掉。损失曲线会猛地跳到起点的 4–9 倍。请看 "
+                          "变成平常的许多倍，一步就把学到的权重毁掉。损失曲线会猛地跳到起点的 6–15 倍。请看 "
                           "*梯度范数* 骤升；把梯度范数裁剪到 1 就限制了每一步的大小，曲线平稳下降。",
     "lab.exploding.fix": "把梯度范数裁剪到 1",
     "lab.overfitting": "过拟合",
@@ -125,7 +125,7 @@ ZH = {
     "lab.mode_collapse": "模式崩溃",
     "lab.mode_collapse.text": "去掉稳定手段的 GAN（没有辅助类别损失，判别器看到的图像也不做增强）：生成器找到几种能"
                               "骗过判别器的数字，无论要求画哪个类别都画它们。请看样本网格：本应是不同数字的各行看起来"
-                              "差不多，准确率曲线（预训练 CNN 认出所要求数字的比例）也一直很低：我们的运行中为 15–36 %，500 个样本里只有 5–6 种数字。两种稳定手段都恢复后：85–95 %，9–10 种。",
+                              "差不多，准确率曲线（预训练 CNN 认出所要求数字的比例）也一直很低：我们的运行中为 14–35 %，500 个样本里只有 5–6 种数字。两种稳定手段都恢复后：87–95 %，9–10 种。",
     "lab.mode_collapse.fix": "重新打开类别损失和数据增强",
     "lab.long_delay": "记忆太短",
     "lab.long_delay.text": "看完 100 个符号后说出第一个。普通 RNN 每一步都把状态压过 tanh，从答案传回第一个符号的梯度"
