@@ -312,6 +312,9 @@ HEALTH = """() => { const el = document.querySelector('#mlp-health .np-health-ch
   const drawn = el.data.filter(t => t.x.length && t.y.some(v => v !== null));
   return {layers: [...new Set(drawn.map(t => t.name))].sort(), last: Math.max(0, ...drawn.map(t => t.x[t.x.length - 1]))}; }"""
 HEALTH_LAYERS = ["hidden.0.0", "hidden.1.0", "hidden.2.0", "out"]
+HISTS = """() => { const el = document.querySelector('#mlp-hists .np-hist-chart');
+  if (!el || !el.data || !el._fullLayout) return null;
+  return {n: el.data.length, title: el._fullLayout.annotations[0].text}; }"""
 
 
 def test_fnn_layer_health_is_drawn_when_its_accordion_opens_and_follows_play(page, app_url):
@@ -327,6 +330,8 @@ def test_fnn_layer_health_is_drawn_when_its_accordion_opens_and_follows_play(pag
     assert page.evaluate(HEALTH)["last"] == 22  # measured on steps 1 and 22 so far (one in 22: 100 epochs planned)
     page.locator("#mlp-play").click()  # the chart rides along with the loss chart while the network plays
     page.wait_for_function(f"() => {{ const h = ({HEALTH})(); return h.layers.length === 4 && h.last >= 22 * 10; }}")
+    # and the histograms of each layer's outputs and gradients follow, from a later measured step than the first
+    page.wait_for_function(f"() => {{ const h = ({HISTS})(); return h && h.n === 8 && !h.title.endsWith(' 1'); }}")
     page.locator("#mlp-pause").click()
     expect(page.locator("#mlp-play")).to_be_visible()
     assert page.evaluate(HEALTH)["layers"] == HEALTH_LAYERS

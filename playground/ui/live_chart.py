@@ -259,13 +259,14 @@ async function draw(value) {
 }
 draw(props.value);
 watch('value', () => draw(props.value));
+document.addEventListener('np-chart', e => { if (e.detail.id === '__ID__') draw(e.detail.value); });
 """
 
 
 def hist_chart(label, elem_id: str) -> gr.HTML:
     """An empty histogram chart; give it :func:`hist_payload` values."""
     return gr.HTML(value=None, label=label, show_label=True, container=True, elem_id=elem_id,
-                   js_on_load=_HIST_JS.replace("__URL__", PLOTLY_URL),
+                   js_on_load=_HIST_JS.replace("__URL__", PLOTLY_URL).replace("__ID__", elem_id),
                    html_template='<div class="np-hist-chart" style="width:100%;height:310px"></div>')
 
 

@@ -36,7 +36,8 @@ from playground.ui import mlp_code, plots, widgets
 from playground.ui.api import parse_config
 from playground.ui.handles import Handles
 from playground.ui.i18n import msg, t
-from playground.ui.live_chart import chart_labels, health_chart, health_labels, health_payload, live_chart, payload
+from playground.ui.live_chart import (chart_labels, health_chart, health_labels, health_payload, hist_chart, hist_labels,
+                                      hist_payload, live_chart, payload)
 
 GRID = 60  # resolution of the decision surface
 SIDE = 380  # px of the stage's canvas
@@ -145,6 +146,12 @@ def _health(sess: dict, request) -> str:
     return health_payload(sess["health"] or {"layers": [], "steps": [], "stats": {}}, health_labels(request))
 
 
+def _hists(sess: dict, request) -> str | None:
+    """The histogram chart's payload: the newest histograms the session's layer health took (None before any)."""
+    monitor = sess["stepper"].monitor if sess["stepper"] is not None else None
+    return hist_payload(monitor.histograms, monitor.names, hist_labels(request)) if monitor else None
+
+
 def frame(sess: dict, request, whole: bool = True, health: bool = False) -> dict:
     """What the stage draws: {"token", "step", "stats", "error", "grid", "lim", "surface" (on the GRID² plane,
     see :func:`_surface`; "" for a draft of own points, which has no network), "class_acc" (test accuracy
@@ -175,7 +182,7 @@ def frame(sess: dict, request, whole: bool = True, health: bool = False) -> dict
         if chart:
             out["chart"], sess["chart_at"] = _chart(sess, request), now
             if health:
-                out["health"] = _health(sess, request)
+                out["health"], out["hists"] = _health(sess, request), _hists(sess, request)
         if network:
             out["network"] = _network(sess, b, exact=whole) if stepper is not None else BLANK
             sess["network_at"] = now
@@ -197,14 +204,15 @@ def tick(call, request: gr.Request) -> dict:
     return frame(sess, request, whole=False, health=health)
 
 
-def health(token, request: gr.Request) -> str | None:
+def health(token, request: gr.Request) -> dict | None:
     """The stage's server function when the page shows the layer health chart (its accordion opened, or a
-    whole frame came): that chart's payload, or None when the page's session is no longer kept."""
+    whole frame came): {"health": that chart's payload, "hists": the histogram chart's}, or None when the
+    page's session is no longer kept."""
     sess = SESSIONS.get(token)
     if sess is None:
         return None
     with sess["lock"]:
-        return _health(sess, request)
+        return {"health": _health(sess, request), "hists": _hists(sess, request)}
 
 
 # -----------------------------------------------------------------------------
@@ -255,7 +263,7 @@ async function refreshHealth(opened) {  // the layer health chart, when it is sh
   if (!token || !(opened || healthOpen())) return;
   let v = null;
   try { v = await server.health(token); } catch (e) {}
-  if (v) chartEvent('mlp-health', v);
+  if (v) { chartEvent('mlp-health', v.health); if (v.hists) chartEvent('mlp-hists', v.hists); }
 }
 const md = t => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/\\*\\*(.+?)\\*\\*/g, '<b>$1</b>');
 const rgb = c => 'rgb(' + C[c].join(',') + ')';
@@ -313,6 +321,7 @@ function draw(f) {
   if (f.stats !== undefined) { statsEl.innerHTML = md(f.stats); accEl.innerHTML = classAcc(f); }
   if (f.chart) chartEvent('mlp-curves', f.chart);
   if (f.health) chartEvent('mlp-health', f.health);
+  if (f.hists) chartEvent('mlp-hists', f.hists);
   if (f.network) { const im = document.querySelector('#mlp-network img'); if (im) im.src = f.network; }
   if (f.error && playing) { playing = false; pause(); }
 }
@@ -445,6 +454,7 @@ def build(opened, session_models: gr.State) -> None:
     with gr.Accordion(t("health.title"), open=False, elem_id="mlp-health-box") as health_box:  # under the charts
         gr.Markdown(t("mlp.health_help"))
         health_chart(t("health.chart"), elem_id="mlp-health")
+        hist_chart(t("health.hist_chart_latest"), elem_id="mlp-hists")
     with gr.Accordion(t("mlp.try"), open=False):
         gr.Markdown(t("mlp.try_help"))
         with gr.Row():
