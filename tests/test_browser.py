@@ -483,7 +483,7 @@ def test_a_jobs_histograms_are_shown_at_the_step_the_learner_picks(page, app_url
 
     open_cnn_tab(page, app_url)
     page.get_by_text("Train your own CNN").click()
-    for field, value in (("epochs", 1), ("batch_size", 64), ("c1", 4), ("c2", 8)):  # 125 steps
+    for field, value in (("epochs", 1), ("batch_size", 128), ("c1", 4), ("c2", 8)):  # 63 steps, 4 with histograms
         set_number(page, f"cnn-cfg-{field}", value)
     page.locator("#cnn-train-start").click()
     expect(page.locator("#cnn-train-status")).to_contain_text("Done", timeout=300_000)

@@ -79,7 +79,7 @@ def test_normal_init_has_std_one_whatever_the_fan_in():
     model = mlp.build(config.from_overrides(mlp.Config, {"n_layers": 6, "units": 32, "init": "normal"}))
     for w in _weights(model)[1:-1]:  # 32 × 32 = 1024 weights each
         assert abs(w.std().item() - 1.0) < 0.08, w.std()
-    assert all(float(m.bias.abs().max()) == 0 for m in model.modules() if isinstance(m, nn.Linear))
+    assert all(float(m.bias.detach().abs().max()) == 0 for m in model.modules() if isinstance(m, nn.Linear))
 
 
 def test_kaiming_init_has_std_sqrt_2_over_fan_in():

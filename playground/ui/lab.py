@@ -35,16 +35,17 @@ def _field(arch: str, name: str, request) -> str:
     return name
 
 
-def _value(v) -> str:
-    return "on" if v is True else "off" if v is False else str(v)
+def _value(v, request) -> str:
+    return msg("lab.on", request) if v is True else msg("lab.off", request) if v is False else str(v)
 
 
 def describe_preset(name: str, request) -> str:
     """What the preset is, what to look for, and exactly what its fix changes (from the preset itself)."""
     p = failures.PRESETS[name]
-    settings = ", ".join(f"{_field(p.arch, k, request)} = {_value(v)}" for k, v in p.broken.items())
-    changes = ", ".join(f"{_field(p.arch, k, request)}: {_value(p.broken.get(k, getattr(models.get(p.arch).Config(), k)))}"
-                        f" → **{_value(v)}**" for k, v in p.fix.items())
+    settings = ", ".join(f"{_field(p.arch, k, request)} = {_value(v, request)}" for k, v in p.broken.items())
+    default = models.get(p.arch).Config()
+    changes = ", ".join(f"{_field(p.arch, k, request)}: {_value(p.broken.get(k, getattr(default, k)), request)} → "
+                        f"**{_value(v, request)}**" for k, v in p.fix.items())
     return "\n\n".join([msg(f"lab.{name}.text", request),
                         msg("lab.settings", request, arch=msg(f"lab.arch.{p.arch}", request), settings=settings),
                         msg("lab.changes", request, changes=changes)])

@@ -65,18 +65,26 @@ function plotly() {  // one load for the page, on the first chart's first draw
   });
   return window.npPlotly;
 }
+function follow(render, id) {  // draw each payload (JSON) with render(Plotly, data), the newest only:
+  let latest = null;           // the component's value, or a page's 'np-chart' event {id, value} for this chart
+  async function draw(value) {
+    if (!value) return;
+    latest = value;
+    const P = window.Plotly || await plotly();
+    if (value !== latest) return;  // a newer payload came while plotly.js loaded: draw that one
+    let d;
+    try { d = JSON.parse(value); } catch (e) { return; }
+    render(P, d);
+  }
+  draw(props.value);
+  watch('value', () => draw(props.value));
+  document.addEventListener('np-chart', e => { if (e.detail.id === id) draw(e.detail.value); });
+}
 """
 
 _JS = _LOADER + """
 const el = element.querySelector('.np-live-chart');
-let latest = null;
-async function draw(value) {
-  if (!value) return;
-  latest = value;
-  const P = window.Plotly || await plotly();
-  if (value !== latest) return;  // a newer payload came while plotly.js loaded: draw that one
-  let d;
-  try { d = JSON.parse(value); } catch (e) { return; }
+follow((P, d) => {
   const L = d.labels, many = d.runs.length > 1, traces = [];
   for (const r of d.runs) {
     const pre = many ? r.name + ' · ' : '';
@@ -97,20 +105,19 @@ async function draw(value) {
                  name: pre + L.acc, yaxis: 'y2', line: {color: r.color, width: 2, dash: 'dot'},
                  marker: {size: 7}});
   }
-  P.react(el, traces, {
+  const losses = traces.filter(t => t.yaxis !== 'y2').flatMap(t => t.y).filter(v => v > 0);
+  const wide = losses.length && Math.max(...losses) / Math.min(...losses) > 1000;  // a run that blew up: on a
+  P.react(el, traces, {                                                             // log axis the others still read
     uirevision: 'keep', height: 320, margin: {l: 55, r: 60, t: 10, b: 40},
     font: {family: "Inter, 'Noto Sans CJK SC', system-ui, sans-serif", size: 12},
     xaxis: {title: {text: L.step}, rangemode: 'tozero'},
-    yaxis: {title: {text: L.loss}, rangemode: 'tozero'},
+    yaxis: wide ? {title: {text: L.loss}, type: 'log', exponentformat: 'power'}
+                : {title: {text: L.loss}, rangemode: 'tozero', type: 'linear'},
     yaxis2: {title: {text: L.acc}, overlaying: 'y', side: 'right', range: [0, 1.02], tickformat: '.0%',
              showgrid: false},
     legend: {orientation: 'h', y: -0.25}, paper_bgcolor: 'rgba(0,0,0,0)', plot_bgcolor: 'rgba(0,0,0,0)',
   }, {responsive: true, displaylogo: false});
-}
-draw(props.value);
-watch('value', () => draw(props.value));
-// A page's own script may feed the chart too: an 'np-chart' event {id: this chart's elem_id, value: payload}.
-document.addEventListener('np-chart', e => { if (e.detail.id === '__ID__') draw(e.detail.value); });
+}, '__ID__');  // a page's own script may feed it too: an 'np-chart' event {id: this chart's elem_id, value}
 """
 
 
@@ -158,13 +165,7 @@ def shared_ranges(histories: list[dict]) -> dict:
 _HEALTH_JS = _LOADER + """
 const el = element.querySelector('.np-health-chart');
 const PANELS = %(panels)s;
-let latest = null;
-async function draw(value) {
-  if (!value) return;
-  latest = value;
-  const P = window.Plotly || await plotly();
-  if (value !== latest) return;
-  let d; try { d = JSON.parse(value); } catch (e) { return; }
+follow((P, d) => {
   const n = d.layers.length, traces = [];
   const colour = i => 'hsl(' + (250 - 200 * i / Math.max(1, n - 1)) + ',70%%,' + (30 + 35 * i / Math.max(1, n - 1)) + '%%)';
   const id = j => j ? String(j + 1) : '';  // plotly names its axes x, x2, x3…
@@ -185,10 +186,7 @@ async function draw(value) {
                              yref: 'y' + id(j) + ' domain', x: 0, y: 1.04, xanchor: 'left', yanchor: 'bottom', font: {size: 12}});
   });
   P.react(el, traces, layout, {responsive: true, displaylogo: false});
-}
-draw(props.value);
-watch('value', () => draw(props.value));
-document.addEventListener('np-chart', e => { if (e.detail.id === '__ID__') draw(e.detail.value); });
+}, '__ID__');
 """
 
 
@@ -232,13 +230,7 @@ def hist_payload(histograms: dict | None, layers: list[str], labels: dict[str, s
 
 _HIST_JS = _LOADER + """
 const el = element.querySelector('.np-hist-chart');
-let latest = null;
-async function draw(value) {
-  if (!value) return;
-  latest = value;
-  const P = window.Plotly || await plotly();
-  if (value !== latest) return;
-  let d; try { d = JSON.parse(value); } catch (e) { return; }
+follow((P, d) => {
   const n = d.layers.length, traces = [];
   const colour = i => 'hsl(' + (250 - 200 * i / Math.max(1, n - 1)) + ',70%,' + (30 + 35 * i / Math.max(1, n - 1)) + '%)';
   d.layers.forEach((layer, i) => ['act', 'grad'].forEach((k, j) => {
@@ -256,10 +248,7 @@ async function draw(value) {
     xaxis: {exponentformat: 'power'}, xaxis2: {exponentformat: 'power'},
     yaxis: {tickformat: '.0%'}, yaxis2: {tickformat: '.0%'},
     annotations: [title('act', 'x'), title('grad', 'x2')]}, {responsive: true, displaylogo: false});
-}
-draw(props.value);
-watch('value', () => draw(props.value));
-document.addEventListener('np-chart', e => { if (e.detail.id === '__ID__') draw(e.detail.value); });
+}, '__ID__');
 """
 
 

@@ -52,7 +52,8 @@ EN = {
     "mlp.diverged": "⚠️ Training stopped: {error}. Lower the learning rate, then press **Reset**.",
     "mlp.bad_settings": "These settings cannot be used: {error}",
     "mlp.try": "Make it fail, then fix it",
-    "mlp.try_help": "Each button sets up a network that struggles. Press Play, watch, then try the fix.",
+    "mlp.try_help": "Each button sets up a network that struggles. Press Play, watch, then try the fix. The "
+                    "*Failure lab* tab has seven failures, each run beside its fix, with the layers' health.",
     "mlp.sc_linear": "Spirals, no hidden layer", "mlp.sc_divergent": "Learning rate far too high",
     "mlp.sc_sigmoid": "Six sigmoid layers with SGD",
     "mlp.sc_linear_text": "Without hidden layers the network is logistic regression: its boundary is a straight "
@@ -107,7 +108,8 @@ ZH = {
     "mlp.diverged": "⚠️ 训练已停止：{error}。请降低学习率，然后点击 **重置**。",
     "mlp.bad_settings": "这些设置无法使用：{error}",
     "mlp.try": "先让它失败，再把它修好",
-    "mlp.try_help": "每个按钮都会搭出一个学不好的网络。点击播放观察，然后试试修正方法。",
+    "mlp.try_help": "每个按钮都会搭出一个学不好的网络。点击播放观察，然后试试修正方法。*故障实验室* 标签页里有七种故障，"
+                    "每种都与它的修复并排运行，并显示各层的健康状况。",
     "mlp.sc_linear": "双螺旋，没有隐藏层", "mlp.sc_divergent": "学习率过大",
     "mlp.sc_sigmoid": "六层 sigmoid + SGD",
     "mlp.sc_linear_text": "没有隐藏层时，网络就是逻辑回归：它的决策边界在输入空间里是一条直线，而没有任何直线能分开"
