@@ -167,9 +167,22 @@ READ_CHART = """(sel) => { const gd = document.querySelector(sel);
 
 
 def set_number(page, elem_id, value):
+    """Type ``value`` into a setting's number box; for a slider, until its track shows it. On a busy machine a
+    box filled while the panel is still being set up can lose the value (a 50-epoch job once started with
+    the default 8), so the track, which follows the slider's own value, is the proof."""
     box = page.locator(f"#{elem_id} input[type=number]").first
-    box.fill(str(value))
-    box.press("Enter")
+    track = page.locator(f"#{elem_id} input[type=range]")
+    for _ in range(5):
+        box.fill(str(value))
+        box.press("Enter")
+        if not track.count():
+            return
+        try:
+            expect(track.first).to_have_value(str(value), timeout=5_000)  # a retry's wait, not a deadline
+            return
+        except AssertionError:
+            continue
+    expect(track.first).to_have_value(str(value))
 
 
 def test_training_from_the_page_streams_a_growing_chart_that_keeps_its_zoom(page, app_url):
