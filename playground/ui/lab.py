@@ -9,8 +9,6 @@ stops this page's lab runs, which are only for looking at.
 
 from __future__ import annotations
 
-import json
-
 import gradio as gr
 
 from playground import failures, jobs, models
@@ -18,7 +16,7 @@ from playground.ui import i18n, widgets
 from playground.ui.i18n import msg, t
 from playground.ui.live_chart import (chart_labels, health_chart, health_labels, health_payload, live_chart,
                                       payload, shared_ranges)
-from playground.ui.train import describe, duration, final_acc, preview_updates
+from playground.ui.train import describe, duration, field_key, final_acc, preview_key, preview_updates
 
 SIDES = ("broken", "fixed")
 CSS = """
@@ -28,11 +26,10 @@ CSS = """
 
 
 def _field(arch: str, name: str, request) -> str:
-    """A Config field's label in the page's language, as the Train panel names it."""
-    for key in (f"cfg.{arch}.{name}", f"cfg.{name}"):
-        if i18n.has(key):
-            return msg(key, request)
-    return name
+    """A Config field's label in the page's language, as the Train panel names it; its name for a field the
+    panel does not show (the FNN's ``features``)."""
+    key = field_key(arch, name)
+    return msg(key, request) if i18n.has(key) else name
 
 
 def _value(v, request) -> str:
@@ -75,9 +72,8 @@ def build(opened, session_models: gr.State) -> None:
                 gr.Markdown(f"### {t(f'lab.{s}')}")
                 status = gr.Markdown(t("lab.not_run"), elem_id=f"lab-{s}-status")
                 health = health_chart(t("health.chart"), elem_id=f"lab-{s}-health")
-                first = failures.PRESETS[names[0]].arch
-                image = gr.Image(label=t(f"train.preview.{first}" if i18n.has(f"train.preview.{first}")
-                                         else "train.preview"), interactive=False, visible=False,
+                image = gr.Image(label=t(preview_key(failures.PRESETS[names[0]].arch)), interactive=False,
+                                 visible=False,
                                  elem_id=f"lab-{s}-preview", elem_classes="np-map")
                 sample = gr.Textbox(label=t("train.sample"), lines=3, interactive=False, visible=False,
                                     elem_id=f"lab-{s}-sample")
@@ -96,12 +92,11 @@ def build(opened, session_models: gr.State) -> None:
     def on_preset(name, current, request: gr.Request):
         stop_runs(current)
         empty_curves, empty_health = _empty(request)
-        arch = failures.PRESETS[name].arch
-        preview = f"train.preview.{arch}" if i18n.has(f"train.preview.{arch}") else "train.preview"
         cleared = []
         for s in SIDES:
             cleared += [msg("lab.not_run", request), empty_health,
-                        gr.Image(value=None, visible=False, label=msg(preview, request)),
+                        gr.Image(value=None, visible=False,
+                                 label=msg(preview_key(failures.PRESETS[name].arch), request)),
                         gr.Textbox(value=None, visible=False)]
         return (describe_preset(name, request), gr.Button(value=msg(f"lab.{name}.fix", request)), {}, empty_curves,
                 gr.Timer(active=False), *cleared)

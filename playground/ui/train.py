@@ -25,6 +25,21 @@ from playground.ui.live_chart import (chart_labels, health_chart, health_labels,
 from playground.ui.i18n import msg, t
 
 
+def own_key(own: str, shared: str) -> str:
+    """``own`` where the string tables have it (a model's own label), else ``shared``."""
+    return own if i18n.has(own) else shared
+
+
+def field_key(arch: str, name: str) -> str:
+    """The label key of a Config field: the model's own (``cfg.<arch>.<name>``), else the shared one."""
+    return own_key(f"cfg.{arch}.{name}", f"cfg.{name}")
+
+
+def preview_key(arch: str) -> str:
+    """The label key of a job's live preview (the model's own, else the shared one)."""
+    return own_key(f"train.preview.{arch}", "train.preview")
+
+
 def _inputs(module) -> list[tuple[str, gr.components.Component]]:
     quick = module.QUICK
     out = []
@@ -33,8 +48,7 @@ def _inputs(module) -> list[tuple[str, gr.components.Component]]:
             continue
         value = getattr(quick, f.name)
         arch = module.__name__.rsplit(".", 1)[-1]
-        key = f"cfg.{arch}.{f.name}"  # a model may label its own fields; else the shared label
-        label = t(key if i18n.has(key) else f"cfg.{f.name}")
+        label = t(field_key(arch, f.name))  # a model may label its own fields; else the shared label
         elem_id = f"{module.__name__.rsplit('.', 1)[-1]}-cfg-{f.name}"
         if "choices" in f.metadata:
             choices = list(f.metadata["choices"])
@@ -152,7 +166,7 @@ def follow(job_id: str) -> tuple:
 
 def build(arch: str, session_models: gr.State) -> Panel:
     module = models.get(arch)
-    title = f"train.title.{arch}" if i18n.has(f"train.title.{arch}") else "train.title"
+    title = own_key(f"train.title.{arch}", "train.title")
     with gr.Accordion(t(title), open=False, elem_id=f"{arch}-train") as box:
         gr.Markdown(t("train.help"))
         with gr.Row():
@@ -169,8 +183,7 @@ def build(arch: str, session_models: gr.State) -> Panel:
             with gr.Column(scale=3):
                 curves = live_chart(t("train.curves"), elem_id=f"{arch}-train-curves")
             with gr.Column(scale=2):
-                label = f"train.preview.{arch}" if i18n.has(f"train.preview.{arch}") else "train.preview"
-                preview = gr.Image(label=t(label), interactive=False, elem_id=f"{arch}-train-preview",
+                preview = gr.Image(label=t(preview_key(arch)), interactive=False, elem_id=f"{arch}-train-preview",
                                    elem_classes="np-map")
                 sample = gr.Textbox(label=t("train.sample"), lines=4, interactive=False, visible=False,
                                     elem_id=f"{arch}-train-sample")
