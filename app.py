@@ -12,7 +12,7 @@ import gradio as gr
 import torch
 
 from playground.ui import cnn, export, generative, header, health, i18n, jobs, lab, live_chart, mlp, rnn, transformer
-from playground.ui import widgets
+from playground.ui import serving, widgets
 from playground.ui.config_cache import ConfigCache
 from starlette.middleware import Middleware
 
@@ -47,6 +47,7 @@ def _ping() -> str:
 def build_demo() -> gr.Blocks:
     # Many small requests at once: one torch thread each beats several fighting over 2 cores (bench/load.py).
     torch.set_num_threads(int(os.environ.get("NP_INFERENCE_THREADS", "1")))
+    serving.install()  # Gradio's costs per session and per event, cut (see there)
     with gr.Blocks(title="Neural Playground") as demo:
         header.build(demo)
         session_models = gr.State({})  # this session's own model per slot: {arch: job id}; none = pretrained

@@ -16,13 +16,17 @@ timed (``connect``), and a user that cannot connect is an error, reported, never
 The clients share the app's 2 cores, so they are made as light as they can be: ``ssl_verify=False``, as
 the app is plain HTTP on 127.0.0.1 and nothing is verified either way, while with it gradio_client builds
 a fresh TLS context (~22 ms of CPU) for every HTTP request it sends — that alone made the load generator,
-not the app, the bottleneck.
+not the app, the bottleneck. For the same reason their Hugging Face Hub library is told it is offline and
+not to send telemetry: at every ``Client()`` it otherwise starts a telemetry thread and tries to fetch a
+registry from the Hub (no network here: a timeout per thread), which took a third of the clients' CPU
+while forty connected. The app makes no such call either way.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -35,6 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from served import drawing, served  # noqa: E402
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the clients' hub library: see above
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 
 def calls(digit: str, job_ids: list[str]):

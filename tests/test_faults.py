@@ -14,6 +14,7 @@ from gradio_client.exceptions import AppError
 from playground import checkpoint, jobs
 from playground.jobs import records, scheduler, worker
 from playground.models import cnn, mlp
+from conftest import ROOT
 
 TINY = dataclasses.asdict(cnn.TINY)
 
@@ -92,3 +93,43 @@ def test_a_damaged_trained_model_is_refused_clearly_and_the_app_keeps_serving(cl
     Image.fromarray(255 - digit).save(tmp_path / "d.png")
     answer = client.predict(handle_file(str(tmp_path / "d.png")), api_name="/classify_digit")
     assert answer["label"] == int(digits.load_digits("test")[1][0])
+
+
+def test_a_job_process_ends_when_the_server_that_started_it_is_killed():
+    """A server killed (SIGKILL; SIGTERM skips its exit handlers too) must not leave a job training on: a job
+    process of the local backend (``worker.child``) watches its parent. Here the job is a process that would
+    sleep for ten minutes, watched the same way."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from playground.jobs import backends
+
+    assert backends.Local()._ctx.Process(target=worker.child)._target is worker.child  # what the backend starts
+    job_code = ("import sys, threading, time; from playground.jobs import worker; "
+                "threading.Thread(target=worker._exit_with, args=(int(sys.argv[1]), 0.1), daemon=True).start(); "
+                "time.sleep(600)")
+    server = subprocess.Popen([sys.executable, "-c", f"""
+import os, subprocess, sys, time
+job = subprocess.Popen([sys.executable, "-c", {job_code!r}, str(os.getpid())], cwd={str(ROOT)!r})
+print(job.pid, flush=True)
+time.sleep(600)
+"""], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    job = int(server.stdout.readline())
+    time.sleep(1)
+    assert open(f"/proc/{job}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"  # alive while its server lives
+    server.send_signal(signal.SIGKILL)
+    server.wait()
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if open(f"/proc/{job}/stat").read().rsplit(")", 1)[1].split()[0] == "Z":
+                break  # ended, not yet reaped by its new parent
+        except FileNotFoundError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(job, signal.SIGKILL)
+        raise AssertionError("the job went on after its server was killed")

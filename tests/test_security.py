@@ -160,6 +160,52 @@ def test_the_config_cache_answers_a_url_once_made_and_keeps_nothing_per_user():
     assert _asgi_get(app, path="/config/") == (500, b"answer 7")  # a failure is never kept
     assert _asgi_get(app, path="/config/") == (500, b"answer 8")
     assert _asgi_get(app) == (200, b"answer 1")
+    assert _asgi_get(app, path="/") == (200, b"answer 9")  # the page, with the same configuration inside
+    assert _asgi_get(app, path="/") == (200, b"answer 9") and len(calls) == 9
+    assert _asgi_get(app, path="/gradio_api/upload") == (200, b"answer 10")  # nothing else is kept
+    assert _asgi_get(app, path="/gradio_api/upload") == (200, b"answer 11")
+
+
+def test_the_config_cache_makes_an_answer_once_for_requests_at_once_and_never_keeps_a_cookie():
+    import asyncio
+    import concurrent.futures
+
+    from playground.ui.config_cache import ConfigCache
+
+    calls = []
+
+    async def gradio(scope, receive, send):  # slow to answer, as under load; the page for b.example sets a cookie
+        calls.append(scope["path"])
+        n = len(calls)
+        await asyncio.sleep(0.05)
+        headers = [(b"set-cookie", b"x=1")] if dict(scope["headers"])[b"host"] == b"b.example" else []
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": f"answer {n}".encode()})
+
+    def get(host):
+        sent = []
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {"type": "http", "method": "GET", "path": "/", "scheme": "http", "root_path": "", "query_string": b"",
+                 "headers": [(b"host", host)]}
+        return app(scope, receive, send), sent
+
+    async def forty(host):
+        runs = [get(host) for _ in range(40)]
+        await asyncio.gather(*(run for run, _ in runs))
+        return {b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body") for _, sent in runs}
+
+    app = ConfigCache(gradio)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, forty(b"a.example")).result() == {b"answer 1"}
+        assert len(calls) == 1 and not app.making
+        made = pool.submit(asyncio.run, forty(b"b.example")).result()
+    assert len(made) == 40 and len(calls) == 41  # an answer that sets a cookie is made for each request
 
 
 def test_the_launched_app_serves_the_same_config_each_time(app_url):

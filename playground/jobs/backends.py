@@ -100,8 +100,9 @@ class Local:
             proc = _ThreadRun(zerogpu.gpu(worker.run), args + (messages, stop, torch_threads()), f"job-{job_id}")
         else:
             messages, stop = self._ctx.Queue(), self._ctx.Event()
-            proc = self._ctx.Process(target=worker.run, name=f"job-{job_id}", daemon=True,
-                                     args=args + (messages, stop, threads), kwargs={"gpu_share": gpu_share})
+            proc = self._ctx.Process(target=worker.child, name=f"job-{job_id}", daemon=True,
+                                     args=args + (messages, stop, threads),
+                                     kwargs={"gpu_share": gpu_share, "server": os.getpid()})
         proc.start()
         return _ProcessHandle(proc, messages, stop)
 

@@ -135,3 +135,20 @@ def run(arch_name: str, module_name: str, config: dict, device: str, out_dir: st
         messages.put(("failed", {"error": str(e)}))
     except Exception as e:  # never let a job's error escape as a traceback with paths in it
         messages.put(("failed", {"error": f"training failed ({type(e).__name__})"}))
+
+
+def child(*args, server: int, **kwargs) -> None:
+    """``run`` as a process of this machine's server (process id ``server``): the local backend's target.
+    It ends when the server is gone."""
+    threading.Thread(target=_exit_with, args=(server,), daemon=True, name="exit-with-server").start()
+    run(*args, **kwargs)
+
+
+def _exit_with(parent: int, every: float = 1.0) -> None:
+    """End this process when ``parent``, the server that started it, is gone (killed, or stopped without
+    its exit handlers, as by SIGTERM), instead of training on for nobody: its progress has no reader and
+    its end no record. An orphan is given another parent, so a change of parent is the sign (also when
+    the server died before this process got here)."""
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(3)
