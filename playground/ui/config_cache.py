@@ -27,12 +27,12 @@ class ConfigCache:
         self.answers: dict[tuple, tuple[int, list, bytes]] = {}
         self.making: dict[tuple, asyncio.Event] = {}  # URLs whose answer is being made
 
-    def kept(self, scope) -> bool:
+    def cacheable(self, scope) -> bool:
         path = scope["path"]
         return scope["type"] == "http" and scope["method"] == "GET" and (path.endswith(self.PATHS) or path == self.PAGE)
 
     async def __call__(self, scope, receive, send):
-        if not self.kept(scope):
+        if not self.cacheable(scope):
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or [])
         if b"authorization" in headers or b"access-token" in headers.get(b"cookie", b""):

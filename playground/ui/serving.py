@@ -45,6 +45,8 @@ class LazyConfigValues(dict):
 
     def complete(self) -> LazyConfigValues:
         """Every entry made, in Gradio's order: the blocks at the session's start, then those added since."""
+        if not self.known:
+            return self  # made already: entries added since come last, as in Gradio's dict
         made = dict(self)
         ordered = {key: made.pop(key) if key in made else self[key] for key in self.keys_at_start}
         self.clear()
