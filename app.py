@@ -2,7 +2,7 @@
 
     python app.py          # serves on GRADIO_SERVER_NAME:GRADIO_SERVER_PORT (default 127.0.0.1:7860)
 
-Tests and benchmarks import ``build_demo()`` and launch it themselves. Figures about load and speed
+Tests and benchmarks import ``build_demo()`` and ``launch()`` it themselves. Figures about load and speed
 are in the README (``bench/``), not here.
 """
 
@@ -36,6 +36,9 @@ MAX_FILE_SIZE = "10mb"  # uploads larger than this are refused before they reach
 # Inference is short and CPU-bound: a few requests of each kind at a time, the rest wait in a bounded queue.
 CONCURRENCY = min(64, max(1, int(os.environ.get("NP_CONCURRENCY", "4"))))  # per endpoint
 QUEUE_SIZE = 128
+# playground/ui/serving.py's cuts to Gradio's costs per request, session and collection; "1" leaves Gradio's
+# own, for bench/serving.py to compare against.
+GRADIO_SERVING = os.environ.get("NP_GRADIO_SERVING") == "1"
 health.SERVING.update(concurrency=CONCURRENCY, queue=QUEUE_SIZE, upload=MAX_FILE_SIZE.upper())
 
 
@@ -47,7 +50,8 @@ def _ping() -> str:
 def build_demo() -> gr.Blocks:
     # Many small requests at once: one torch thread each beats several fighting over 2 cores (bench/load.py).
     torch.set_num_threads(int(os.environ.get("NP_INFERENCE_THREADS", "1")))
-    serving.install()  # Gradio's costs per session and per event, cut (see there)
+    if not GRADIO_SERVING:
+        serving.install()  # Gradio's costs per session and per event, cut (see there)
     with gr.Blocks(title="Neural Playground") as demo:
         header.build(demo)
         session_models = gr.State({})  # this session's own model per slot: {arch: job id}; none = pretrained
@@ -79,5 +83,19 @@ def launch_kwargs() -> dict:
                 app_kwargs={"middleware": [Middleware(ConfigCache)]})  # /config made once, not per session
 
 
+def launch(demo: gr.Blocks, **kwargs) -> None:
+    """Launch ``demo`` as this app serves (``kwargs`` add to :func:`launch_kwargs`) and return; then leave
+    what the app is made of out of the garbage collector's way (``serving.settle``)."""
+    demo.launch(prevent_thread_lock=True, **launch_kwargs(), **kwargs)
+    if not GRADIO_SERVING:
+        health.SERVING["settled"] = serving.settle()
+
+
+def main() -> None:
+    demo = build_demo()
+    launch(demo)
+    demo.block_thread()
+
+
 if __name__ == "__main__":
-    build_demo().launch(**launch_kwargs())
+    main()

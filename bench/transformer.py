@@ -77,8 +77,7 @@ def api_figures(calls: int) -> dict:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     demo = app_module.build_demo()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                **app_module.launch_kwargs())
+    app_module.launch(demo, server_name="127.0.0.1", server_port=port, quiet=True)
     try:
         client = Client(demo.local_url, verbose=False)
         sentence = "Call me Ishmael. Some years ago"

@@ -47,8 +47,7 @@ def app_url(tmp_path_factory):
     import app as app_module
 
     demo = app_module.build_demo()
-    demo.launch(server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True,
-                quiet=True, **app_module.launch_kwargs())
+    app_module.launch(demo, server_name="127.0.0.1", server_port=_free_port(), quiet=True)
     try:
         yield demo.local_url
     finally:

@@ -7,7 +7,8 @@ import gradio as gr
 from playground import health
 from playground.ui.i18n import msg, t
 
-SERVING = {"concurrency": None, "queue": None, "upload": None}  # filled in by app.py from its settings
+# Filled in by app.py from its settings; "settled": objects left out of garbage collections (serving.settle).
+SERVING = {"concurrency": None, "queue": None, "upload": None, "settled": None}
 
 
 def _duration(seconds: int) -> str:
