@@ -48,6 +48,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the clients' hub library: see ab
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 
+def cpu_times() -> list[int]:
+    """This machine's CPU time so far, in ticks: user, nice, system, idle, iowait, irq, softirq, steal."""
+    with open("/proc/stat") as f:
+        return [int(v) for v in f.readline().split()[1:9]]
+
+
 def calls(digit: str, job_ids: list[str]):
     """(weight, endpoint, args maker): a mix like a class's: mostly quick interactive calls."""
     from gradio_client import handle_file
@@ -141,12 +147,13 @@ def main() -> int:
         connected = sum(e is None for _, e in connect)
         while len(burst) < connected and any(t.is_alive() for t in threads):
             time.sleep(0.05)
-        t_start = time.time()
+        t_start, ticks = time.time(), cpu_times()
         stop_at[0] = t_start + args.seconds
         steady.set()
         for t in threads:
             t.join(args.seconds + 120)
         elapsed = time.time() - t_start
+        ticks = [b - a for a, b in zip(ticks, cpu_times())]
         statuses = [admin.predict(j, api_name="/job_status") for j in job_ids]
         health = admin.predict(api_name="/health")
 
@@ -176,6 +183,10 @@ def main() -> int:
                   "max_ms": round(max(d for d, _ in burst) * 1000, 1) if burst else None},
         "jobs_during": [{"arch": s["arch"], "state": s["state"], "step": s["step"]} for s in statuses],
         "server_rss_mb": health["memory"]["process_rss_mb"], "per_endpoint": per,
+        # The machine during the steady state: busy (of all its cores) and stolen by its host (a virtual
+        # machine's neighbours): a slow run with steal > 0 was slowed from outside.
+        "machine": {"busy_share": round(1 - (ticks[3] + ticks[4]) / max(1, sum(ticks)), 3),
+                    "steal_share": round(ticks[7] / max(1, sum(ticks)), 4)},
     }
     print(json.dumps(summary))
     return 0

@@ -346,3 +346,37 @@ def test_the_health_tab_says_the_pools_and_where_jobs_run_in_both_languages():
             "10.0.0.6 (5e6f7a8b: 8 CPU, 1 GPU)") in say(rep, "en")
     rep["backend"] = {"backend": "ray", "error": "cannot reach the cluster (ConnectionError)"}
     assert "Ray 集群：无法连接（cannot reach the cluster (ConnectionError)）" in say(rep, "zh")
+
+
+SERVER_SCRIPT = r"""
+import os, sys, tempfile
+sys.path.insert(0, os.getcwd())
+with open(os.environ["NP_TEST_MARK"], "a") as f:
+    f.write(__name__ + "\n")  # each run of this file, as the main script or again in a child
+if __name__ == "__main__":
+    import queue
+    from playground.jobs import backends
+    handle = backends.Local().launch("main-test", ("mlp", "playground.models.mlp", {"epochs": 1}, "cpu",
+                                                   tempfile.mkdtemp()), 1, None, None)
+    while handle.proc.is_alive() or not handle.messages.empty():
+        try:
+            handle.get(0.2)  # read its reports, as the manager does
+        except queue.Empty:
+            pass
+    print("exit", handle.proc.exitcode, flush=True)
+"""
+
+
+def test_a_job_process_does_not_run_the_servers_main_script_again(tmp_path):
+    """``python app.py`` is a script: spawning would run it again in each job's process (the whole web app,
+    three times the CPU the job needs to start). The job trains all the same without it."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    script, mark = tmp_path / "server.py", tmp_path / "mark.txt"
+    script.write_text(SERVER_SCRIPT)
+    out = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=HANG_GUARD,
+                         env={**os.environ, "NP_TEST_MARK": str(mark)})
+    assert "exit 0" in out.stdout, out.stderr[-3000:]
+    assert mark.read_text().split() == ["__main__"]  # not "__mp_main__": the child did not run it

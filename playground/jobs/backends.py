@@ -18,6 +18,7 @@ ended without a word. Two backends:
 
 from __future__ import annotations
 
+import importlib.machinery
 import multiprocessing as mp
 import os
 import platform
@@ -25,6 +26,7 @@ import queue
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -103,8 +105,36 @@ class Local:
             proc = self._ctx.Process(target=worker.child, name=f"job-{job_id}", daemon=True,
                                      args=args + (messages, stop, threads),
                                      kwargs={"gpu_share": gpu_share, "server": os.getpid()})
-        proc.start()
+        with _main_not_rerun():
+            proc.start()
         return _ProcessHandle(proc, messages, stop)
+
+
+_MAIN_LOCK = threading.Lock()
+
+
+@contextmanager
+def _main_not_rerun():
+    """Processes spawned meanwhile import what their target needs, not the server's main script again.
+
+    Spawning runs the parent's ``__main__`` file once more in the child (as ``__mp_main__``), so that what it
+    defines can be unpickled there. For ``python app.py`` that is the whole web app, Gradio and every tab:
+    5.8 s of CPU per job process here, where the job itself needs 1.8 s (torch and the engine), every one of
+    them taken from the server while a class starts training. A job is given nothing from ``__main__`` (its
+    target and arguments live in ``playground``), so the child is told to leave it alone, as spawning does
+    for an interactive session: a main module whose spec is named ``__main__``.
+    """
+    main = sys.modules["__main__"]
+    with _MAIN_LOCK:
+        spec = getattr(main, "__spec__", None)
+        if spec is not None:  # run as a module (python -m ...): spawning imports it by name, as it must
+            yield
+            return
+        main.__spec__ = importlib.machinery.ModuleSpec("__main__", None)
+        try:
+            yield
+        finally:
+            main.__spec__ = spec
 
 
 def torch_threads() -> int:
