@@ -140,11 +140,8 @@ def test_a_queue_loop_waits_for_a_change_instead_of_a_millisecond(monkeypatch):
 
 
 def launched(demo) -> str:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo.queue(default_concurrency_limit=1).launch(server_name="127.0.0.1", server_port=port,
+    from conftest import _free_port
+    demo.queue(default_concurrency_limit=1).launch(server_name="127.0.0.1", server_port=_free_port(),
                                                    prevent_thread_lock=True, quiet=True)
     return demo.local_url
 
